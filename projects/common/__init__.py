@@ -1,0 +1,1 @@
+"""Pieces shared by two or more MMVRL methods."""

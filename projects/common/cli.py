@@ -1,0 +1,209 @@
+"""Shared logic of ``tools/train.py`` and ``tools/test.py``: config loading, overrides,
+visualisation switches and clear error messages for bad input.
+
+Every tool is generic over the host libraries: the config's ``default_scope``
+(mmdet, mmseg, mmpretrain, mmaction) decides which registries are used.
+"""
+import difflib
+import json
+import os.path as osp
+import re
+import sys
+
+from mmengine.config import Config
+
+TINY_HINT = ('python tools/dataset_converters/make_tiny_datasets.py '
+             '--out data/tiny')
+
+
+class ConfigError(RuntimeError):
+    """A bad config, override or data root, with a message that says the fix."""
+
+
+def load_config(path):
+    """Load a config file, with a clear error for a missing or broken file."""
+    if not osp.isfile(path):
+        raise ConfigError(
+            f'Config file {path!r} does not exist. Pass the path of a file '
+            'under configs/, e.g. configs/baselines/tiny/'
+            'faster-rcnn_r50_fpn_1x_coco.py.')
+    return Config.fromfile(path)
+
+
+def _close(key, candidates):
+    return difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.75)
+
+
+def check_override_keys(cfg, options):
+    """Reject ``--cfg-options`` keys that look like typos of existing keys.
+
+    A key whose parent exists but which itself does not exist is accepted as a new
+    setting unless it is a near match of an existing sibling (``max_epoch`` next to
+    ``max_epochs``), which is almost always a typo.
+    """
+    for dotted in options:
+        parts = dotted.split('.')
+        node = cfg
+        for depth, part in enumerate(parts):
+            if isinstance(node, (list, tuple)) and part.isdigit():
+                idx = int(part)
+                if idx >= len(node):
+                    raise ConfigError(
+                        f'--cfg-options key {dotted!r}: index {idx} is out of '
+                        f'range for {".".join(parts[:depth])!r}, which has '
+                        f'{len(node)} entries.')
+                node = node[idx]
+                continue
+            if not isinstance(node, dict):
+                break
+            if part not in node:
+                match = _close(part, node.keys())
+                where = '.'.join(parts[:depth]) or '<top level>'
+                if match:
+                    raise ConfigError(
+                        f'--cfg-options key {dotted!r}: {where!r} has no key '
+                        f'{part!r}. Did you mean {match[0]!r}? Fix the key '
+                        'spelling (new keys are only accepted when they are '
+                        'not a near match of an existing one).')
+                break
+            node = node[part]
+
+
+def apply_cfg_options(cfg, options):
+    if options:
+        check_override_keys(cfg, options)
+        cfg.merge_from_dict(options)
+
+
+def set_default_work_dir(cfg, config_path, work_dir=None):
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+
+
+def enable_amp(cfg):
+    optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if optim_wrapper == 'AmpOptimWrapper':
+        return
+    if optim_wrapper != 'OptimWrapper':
+        raise ConfigError(
+            f'--amp only works with optim_wrapper.type="OptimWrapper", got '
+            f'{optim_wrapper!r}; set AmpOptimWrapper in the config instead.')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.loss_scale = 'dynamic'
+
+
+def enable_visualization(cfg, show, show_dir, wait_time):
+    """Switch on the host's visualization hook for ``--show`` / ``--show-dir``."""
+    scope = cfg.get('default_scope', 'mmdet')
+    hooks = cfg.default_hooks
+    if 'visualization' not in hooks:
+        raise ConfigError(
+            f'--show/--show-dir need default_hooks.visualization in the '
+            f'config (scope {scope!r}); add the host\'s VisualizationHook.')
+    vis = hooks.visualization
+    if scope == 'mmpretrain':
+        vis.enable = True
+        vis.show = show
+        vis.wait_time = wait_time
+        vis.out_dir = show_dir
+    else:
+        vis.draw = True
+        vis.show = show
+        vis.wait_time = wait_time
+        if scope == 'mmseg':
+            cfg.visualizer['save_dir'] = show_dir
+        else:
+            vis.test_out_dir = show_dir
+            vis.interval = 1
+
+
+def add_dump_metric(cfg, out):
+    if not out.endswith(('.pkl', '.pickle')):
+        raise ConfigError(f'--out must be a .pkl or .pickle file, got {out!r}.')
+    dump = dict(type='DumpResults', out_file_path=out)
+    evaluator = cfg.test_evaluator
+    if isinstance(evaluator, (list, tuple)):
+        cfg.test_evaluator = [*evaluator, dump]
+    else:
+        cfg.test_evaluator = [evaluator, dump]
+
+
+def _data_hint(path):
+    """The command that (re)creates the missing tiny data set, if the path is one."""
+    m = re.search(r'data/tiny/([A-Za-z0-9_\-]+)', str(path))
+    if m:
+        return f'{TINY_HINT} --only {m.group(1)}'
+    return None
+
+
+def explain(exc, config_path):
+    """Turn a known failure into one paragraph naming the file/key and the fix.
+
+    Returns ``None`` when the exception is not one we know how to explain.
+    """
+    text = f'{type(exc).__name__}: {exc}'
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    if isinstance(exc, json.JSONDecodeError) or 'JSONDecodeError' in text:
+        path = getattr(exc, '_mmvrl_path', None) or '<annotation file>'
+        hint = _data_hint(path)
+        fix = (f'regenerate it with: {hint}' if hint else
+               'check that the file is complete and valid JSON (a '
+               'truncated download is the usual cause)')
+        return (f'Annotation file {path} is not valid JSON ({exc.msg} at line '
+                f'{exc.lineno}, column {exc.colno}) while running '
+                f'{config_path}. Fix: {fix}.')
+    m = re.search(r'failed to load image: (\S+)', text)
+    if m or 'cannot identify image file' in text:
+        path = m.group(1) if m else '<image>'
+        hint = _data_hint(path)
+        fix = (f'regenerate the data set with: {hint}' if hint else
+               'replace or remove the file (it is empty or not an image)')
+        return (f'Image {path} could not be decoded (corrupt or empty file) '
+                f'while running {config_path}. Fix: {fix}.')
+    if isinstance(exc, (FileNotFoundError, OSError)) or 'No such file' in text \
+            or 'does not exist' in text or 'can not be found' in text:
+        m = re.search(r"['\"]?((?:[\w.\-]+/)+[\w.\-]+)['\"]?", str(exc))
+        path = m.group(1) if m else str(exc)
+        hint = _data_hint(path)
+        fix = (f'generate the tiny data with: {hint}' if hint else
+               'download the dataset and put it (or a symlink) there, or set '
+               'the data root with --cfg-options '
+               'train_dataloader.dataset.data_root=<path> (and the val/test '
+               'loaders likewise)')
+        return (f'Data path {path} used by {config_path} does not exist. '
+                f'Fix: {fix}.')
+    m = re.search(r"got an unexpected keyword argument '(\w+)'", text)
+    if m:
+        cls = re.search(r'class `?(\w+)`?', text)
+        owner = cls.group(1) if cls else 'the module'
+        return (f'Config key {m.group(1)!r} is not accepted by {owner} '
+                f'(from {config_path}). Check its spelling in the config or '
+                f'in --cfg-options, and the arguments {owner} accepts.')
+    m = re.search(r"(\w+) is not in the (\S+) registry", text)
+    if m:
+        name = m.group(1)
+        return (f'Config type {name!r} in {config_path} is not registered in '
+                f'{m.group(2)}. Check the spelling of type={name!r}, and that '
+                '"custom_imports" imports the MMVRL module that defines it.')
+    return None
+
+
+def run_with_clear_errors(fn, config_path):
+    """Run ``fn``; known failures exit with one clear paragraph instead of a traceback.
+
+    Set ``MMVRL_DEBUG=1`` to see the full traceback.
+    """
+    import os
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001
+        msg = explain(exc, config_path)
+        if msg is None or os.environ.get('MMVRL_DEBUG'):
+            raise
+        print(f'\nERROR: {msg}\n(set MMVRL_DEBUG=1 for the full traceback)',
+              file=sys.stderr)
+        raise SystemExit(1) from exc

@@ -1,0 +1,145 @@
+"""Fixes for known incompatibilities of the pinned OpenMMLab stack with current torch / numpy.
+
+Each fix is scoped to the library it repairs and is applied once by :func:`apply_all`
+(called on ``import projects``):
+
+1. mmengine 0.10.7 loads checkpoints with ``torch.load`` and the torch >= 2.6 default
+   ``weights_only=True``; mmengine checkpoints pickle ``HistoryBuffer`` and numpy arrays, so
+   loading or resuming fails. We re-register mmengine's local-file checkpoint loader with
+   ``weights_only=False`` (the behaviour mmengine was written for). Other ``torch.load`` calls
+   keep the safe default.
+2. lvis 0.5.3 uses ``np.float`` (removed in numpy 1.24). ``lvis.eval`` gets a numpy proxy that
+   restores the alias for that module only.
+3. The mmaction2 1.2.0 wheel lacks ``mmaction/models/localizers/drn``; a placeholder package is
+   registered so ``import mmaction.models`` works (DRN itself is unavailable and says so).
+4. mmcv's setup and mmengine's ``mmdet::`` base configs import ``pkg_resources``; we check for it
+   and fail with the fix when setuptools >= 81 removed it.
+"""
+import importlib
+import importlib.util
+import os.path as osp
+import sys
+import types
+
+_APPLIED = set()
+
+
+def _once(name):
+    if name in _APPLIED:
+        return False
+    _APPLIED.add(name)
+    return True
+
+
+def patch_checkpoint_loading():
+    """Make mmengine's local checkpoint loader pass ``weights_only=False``."""
+    if not _once('checkpoint'):
+        return
+    import torch
+    from mmengine.fileio import get_file_backend
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    def load_from_local(filename, map_location):
+        """Load a local mmengine checkpoint (trusted file written by a Runner)."""
+        filename = osp.expanduser(filename)
+        if not osp.isfile(filename):
+            raise FileNotFoundError(f'{filename} can not be found.')
+        return torch.load(filename, map_location=map_location,
+                          weights_only=False)
+
+    # ``prefixes=''`` is the default scheme: plain paths.
+    CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
+    # ``load_from_local`` is also called directly by the openmmlab:// and
+    # torchvision:// loaders when they resolve to a cached file.
+    import mmengine.runner.checkpoint as ckpt_mod
+    ckpt_mod.load_from_local = load_from_local
+    del get_file_backend
+
+
+class _NumpyWithFloat(types.ModuleType):
+    """numpy proxy that restores the removed ``np.float`` alias for one module."""
+
+    def __init__(self, np):
+        super().__init__('numpy')
+        self._np = np
+        self.float = float
+
+    def __getattr__(self, name):
+        return getattr(self._np, name)
+
+
+def patch_lvis():
+    """Give ``lvis.eval`` (and ``lvis.results``) a numpy that still has ``float``."""
+    if not _once('lvis'):
+        return
+    if importlib.util.find_spec('lvis') is None:
+        return
+    import numpy as np
+    if hasattr(np, 'float'):
+        return
+    proxy = _NumpyWithFloat(np)
+    for name in ('lvis.eval', 'lvis.results', 'lvis.lvis'):
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        if getattr(mod, 'np', None) is np:
+            mod.np = proxy
+
+
+def _missing_drn(*args, **kwargs):
+    raise ImportError(
+        'DRN is not shipped in the mmaction2 1.2.0 wheel '
+        '(mmaction/models/localizers/drn is missing); install mmaction2 from '
+        'source to use it.')
+
+
+def patch_mmaction_drn():
+    """Register a placeholder for the package the mmaction2 1.2.0 wheel lacks."""
+    if not _once('mmaction'):
+        return
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
+        return
+    root = list(spec.submodule_search_locations)[0]
+    if osp.isdir(osp.join(root, 'models', 'localizers', 'drn')):
+        return
+    pkg_name = 'mmaction.models.localizers.drn'
+    if pkg_name in sys.modules:
+        return
+    pkg = types.ModuleType(pkg_name)
+    pkg.__path__ = []
+    sub = types.ModuleType(pkg_name + '.drn')
+    sub.DRN = _missing_drn
+    pkg.drn = sub
+    pkg.DRN = _missing_drn
+    sys.modules[pkg_name] = pkg
+    sys.modules[pkg_name + '.drn'] = sub
+    try:
+        import importlib_metadata  # noqa: F401  (mmaction2 imports it)
+    except ImportError:
+        import importlib.metadata as _md
+        sys.modules.setdefault('importlib_metadata', _md)
+
+
+def check_pkg_resources():
+    """Fail early, with the fix, when ``pkg_resources`` is gone (setuptools >= 81)."""
+    try:
+        import pkg_resources  # noqa: F401
+    except ImportError as e:
+        raise ImportError(
+            "'pkg_resources' is missing: mmengine's package base configs "
+            "(e.g. _base_ = 'mmdet::...') need it. Install "
+            "'setuptools>=77,<81' (pip install 'setuptools>=77,<81').") from e
+
+
+def apply_all():
+    """Apply every fix whose library is installed (idempotent)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        check_pkg_resources()
+    if importlib.util.find_spec('mmengine') is not None:
+        patch_checkpoint_loading()
+    patch_lvis()
+    patch_mmaction_drn()
