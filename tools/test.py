@@ -51,9 +51,10 @@ def parse_args(argv=None):
 def main(argv=None):
     """Test; returns the metrics dict (used by the tests to run in-process)."""
     args = parse_args(argv)
+    state = {}
 
     def _run():
-        cfg = load_config(args.config)
+        cfg = state['cfg'] = load_config(args.config)
         cfg.launcher = args.launcher
         apply_cfg_options(cfg, args.cfg_options)
         set_default_work_dir(cfg, args.config, args.work_dir)
@@ -69,7 +70,7 @@ def main(argv=None):
             runner = RUNNERS.build(cfg)
         return runner.test()
 
-    return run_with_clear_errors(_run, args.config)
+    return run_with_clear_errors(_run, args.config, state)
 
 
 if __name__ == '__main__':

@@ -80,9 +80,10 @@ def build_cfg(args):
 def main(argv=None):
     """Train; returns the trained model (used by the tests to run in-process)."""
     args = parse_args(argv)
+    state = {}
 
     def _run():
-        cfg = build_cfg(args)
+        cfg = state['cfg'] = build_cfg(args)
         if 'runner_type' not in cfg:
             runner = Runner.from_cfg(cfg)
         else:
@@ -90,7 +91,7 @@ def main(argv=None):
             runner = RUNNERS.build(cfg)
         return runner.train()
 
-    return run_with_clear_errors(_run, args.config)
+    return run_with_clear_errors(_run, args.config, state)
 
 
 if __name__ == '__main__':

@@ -131,15 +131,70 @@ def add_dump_metric(cfg, out):
         cfg.test_evaluator = [evaluator, dump]
 
 
+TINY_NAMES = {
+    'imagenet': 'imagenet', 'coco': 'coco', 'lvis_v0.5': 'lvis_v0.5',
+    'lvis_v1': 'lvis_v1', 'cityscapes': 'cityscapes', 'bdd100k': 'bdd100k',
+    'camvid': 'camvid', 'coco_stuff164k': 'coco_stuff164k',
+    'openimages': 'openimages'
+}
+
+
 def _data_hint(path):
     """The command that (re)creates the missing tiny data set, if the path is one."""
-    m = re.search(r'data/tiny/([A-Za-z0-9_\-]+)', str(path))
-    if m:
-        return f'{TINY_HINT} --only {m.group(1)}'
-    return None
+    m = re.search(r'data/tiny/([A-Za-z0-9_.\-]+)', str(path))
+    if not m:
+        return None
+    name = TINY_NAMES.get(m.group(1).lower())
+    return f'{TINY_HINT} --only {name}' if name else TINY_HINT
 
 
-def explain(exc, config_path):
+def _config_files(cfg, suffix):
+    """Every string value in the config that names an existing ``suffix`` file."""
+    found = []
+
+    def visit(node, root=''):
+        if isinstance(node, dict):
+            root = node.get('data_root', root) or root
+            for value in node.values():
+                visit(value, root)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                visit(value, root)
+        elif isinstance(node, str) and node.endswith(suffix):
+            for cand in (node, osp.join(root, node)):
+                if osp.isfile(cand) and cand not in found:
+                    found.append(cand)
+
+    if cfg is not None:
+        visit(cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg)
+    return found
+
+
+def _find_bad_json(cfg):
+    for path in _config_files(cfg, '.json'):
+        try:
+            with open(path) as f:
+                json.load(f)
+        except ValueError as e:
+            return path, e
+    return None, None
+
+
+def _unexpected_kwarg_hint(owner, key):
+    """Closest accepted argument of the registered class ``owner``, if found."""
+    import inspect
+
+    from mmengine.registry import MODELS
+    try:
+        cls = MODELS.get(owner)
+        params = inspect.signature(cls.__init__).parameters
+    except Exception:  # noqa: BLE001
+        return ''
+    match = _close(key, [p for p in params if p != 'self'])
+    return f' Did you mean {match[0]!r}?' if match else ''
+
+
+def explain(exc, config_path, cfg=None):
     """Turn a known failure into one paragraph naming the file/key and the fix.
 
     Returns ``None`` when the exception is not one we know how to explain.
@@ -147,15 +202,17 @@ def explain(exc, config_path):
     text = f'{type(exc).__name__}: {exc}'
     if isinstance(exc, ConfigError):
         return str(exc)
-    if isinstance(exc, json.JSONDecodeError) or 'JSONDecodeError' in text:
-        path = getattr(exc, '_mmvrl_path', None) or '<annotation file>'
+    if isinstance(exc, json.JSONDecodeError) or 'JSONDecodeError' in text \
+            or 'Expecting value' in text or 'Unterminated string' in text:
+        path, err = _find_bad_json(cfg)
+        path = path or '<annotation file>'
+        detail = f' ({err})' if err is not None else f' ({exc})'
         hint = _data_hint(path)
         fix = (f'regenerate it with: {hint}' if hint else
                'check that the file is complete and valid JSON (a '
                'truncated download is the usual cause)')
-        return (f'Annotation file {path} is not valid JSON ({exc.msg} at line '
-                f'{exc.lineno}, column {exc.colno}) while running '
-                f'{config_path}. Fix: {fix}.')
+        return (f'Annotation file {path} is not valid JSON{detail} while '
+                f'running {config_path}. Fix: {fix}.')
     m = re.search(r'failed to load image: (\S+)', text)
     if m or 'cannot identify image file' in text:
         path = m.group(1) if m else '<image>'
@@ -180,9 +237,10 @@ def explain(exc, config_path):
     if m:
         cls = re.search(r'class `?(\w+)`?', text)
         owner = cls.group(1) if cls else 'the module'
+        hint = _unexpected_kwarg_hint(owner, m.group(1)) if cls else ''
         return (f'Config key {m.group(1)!r} is not accepted by {owner} '
-                f'(from {config_path}). Check its spelling in the config or '
-                f'in --cfg-options, and the arguments {owner} accepts.')
+                f'(from {config_path}).{hint} Fix its spelling in the config '
+                'or in --cfg-options.')
     m = re.search(r"(\w+) is not in the (\S+) registry", text)
     if m:
         name = m.group(1)
@@ -192,16 +250,23 @@ def explain(exc, config_path):
     return None
 
 
-def run_with_clear_errors(fn, config_path):
+def run_with_clear_errors(fn, config_path, state=None):
     """Run ``fn``; known failures exit with one clear paragraph instead of a traceback.
 
-    Set ``MMVRL_DEBUG=1`` to see the full traceback.
+    ``state['cfg']``, if ``fn`` sets it, is the merged config used to find the
+    offending file. Set ``MMVRL_DEBUG=1`` to see the full traceback.
     """
     import os
     try:
         return fn()
     except Exception as exc:  # noqa: BLE001
-        msg = explain(exc, config_path)
+        cfg = (state or {}).get('cfg')
+        if cfg is None and osp.isfile(config_path):
+            try:
+                cfg = Config.fromfile(config_path)
+            except Exception:  # noqa: BLE001
+                cfg = None
+        msg = explain(exc, config_path, cfg)
         if msg is None or os.environ.get('MMVRL_DEBUG'):
             raise
         print(f'\nERROR: {msg}\n(set MMVRL_DEBUG=1 for the full traceback)',

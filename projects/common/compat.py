@@ -14,6 +14,9 @@ Each fix is scoped to the library it repairs and is applied once by :func:`apply
    registered so ``import mmaction.models`` works (DRN itself is unavailable and says so).
 4. mmcv's setup and mmengine's ``mmdet::`` base configs import ``pkg_resources``; we check for it
    and fail with the fix when setuptools >= 81 removed it.
+5. mmengine writes checkpoints in place, so a job killed while saving leaves a truncated file that
+   ``--resume`` then picks up. Local checkpoints are written to a temporary file in the same folder
+   and renamed, which is atomic on POSIX file systems.
 """
 import importlib
 import importlib.util
@@ -54,6 +57,46 @@ def patch_checkpoint_loading():
     import mmengine.runner.checkpoint as ckpt_mod
     ckpt_mod.load_from_local = load_from_local
     del get_file_backend
+
+
+def patch_atomic_checkpoint_save():
+    """Make the Runner write local checkpoints atomically (temp file + rename)."""
+    if not _once('atomic_save'):
+        return
+    import os
+    import tempfile
+
+    import mmengine.runner.runner as runner_mod
+    from mmengine.runner import checkpoint as ckpt_mod
+
+    original = ckpt_mod.save_checkpoint
+
+    def save_checkpoint(checkpoint, filename, file_client_args=None,
+                        backend_args=None):
+        """Save like mmengine, but via a temporary file and ``os.replace`` locally."""
+        is_local = '://' not in str(filename) and file_client_args is None \
+            and backend_args is None
+        if not is_local:
+            return original(checkpoint, filename, file_client_args,
+                            backend_args)
+        import torch
+        folder = os.path.dirname(os.path.abspath(filename))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix='.' + os.path.basename(filename) + '.', dir=folder)
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                torch.save(checkpoint, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, filename)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+
+    runner_mod.save_checkpoint = save_checkpoint
+    ckpt_mod.save_checkpoint = save_checkpoint
 
 
 class _NumpyWithFloat(types.ModuleType):
@@ -141,5 +184,6 @@ def apply_all():
         check_pkg_resources()
     if importlib.util.find_spec('mmengine') is not None:
         patch_checkpoint_loading()
+        patch_atomic_checkpoint_save()
     patch_lvis()
     patch_mmaction_drn()

@@ -1,0 +1,42 @@
+"""Hooks used by the end-to-end tests (imported by configs through ``custom_imports``)."""
+import json
+import os
+import os.path as osp
+import signal
+
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class KillAfterEpochHook(Hook):
+    """SIGKILL the training process right after epoch ``epoch`` (after its checkpoint)."""
+
+    priority = 'LOWEST'
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def after_train_epoch(self, runner):
+        if runner.epoch == self.epoch:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@HOOKS.register_module()
+class RankMarkerHook(Hook):
+    """Write ``rank_<r>.json`` with the number of iterations this rank trained."""
+
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.iters = 0
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self.iters += 1
+
+    def after_run(self, runner):
+        from mmengine.dist import get_rank, get_world_size
+        with open(osp.join(runner.work_dir, f'rank_{get_rank()}.json'),
+                  'w') as f:
+            json.dump(dict(iters=self.iters, world_size=get_world_size()), f)

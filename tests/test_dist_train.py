@@ -1,0 +1,46 @@
+"""``tools/dist_train.sh`` runs two CPU processes (gloo) that both train, and one checkpoint
+is written."""
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+
+from tests.utils import REPO_ROOT, as_cli, derived_config, venv_env
+
+CONFIG = 'configs/baselines/tiny/resnet18_8xb32_in1k.py'
+MARKER = """
+custom_imports = dict(imports=['tests.hooks'], allow_failed_imports=False)
+custom_hooks = [dict(type='RankMarkerHook')]
+"""
+
+
+def test_dist_train_two_cpu_ranks(tmp_path, tiny_data):
+    work_dir = tmp_path / 'dist'
+    opts = {
+        'env_cfg.dist_cfg.backend': 'gloo',
+        'train_cfg.max_epochs': 1,
+        'train_dataloader.dataset.indices': 32,
+        'train_dataloader.batch_size': 8,
+        'train_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+    }
+    config = derived_config(tmp_path, CONFIG, MARKER)
+    env = venv_env()
+    env['PORT'] = str(29500 + os.getpid() % 1000)
+    env['PYTHON'] = os.path.realpath(os.sys.executable)
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir',
+         str(work_dir), '--no-validate'] + as_cli(opts),
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    markers = sorted(glob.glob(str(work_dir / 'rank_*.json')))
+    assert [osp.basename(m) for m in markers] == ['rank_0.json',
+                                                    'rank_1.json']
+    for marker in markers:
+        info = json.load(open(marker))
+        assert info['world_size'] == 2
+        # 32 images, 8 per rank per step, 2 ranks -> 2 iterations each.
+        assert info['iters'] == 2
+    ckpts = glob.glob(str(work_dir / '*.pth'))
+    assert [osp.basename(c) for c in ckpts] == ['epoch_1.pth']
