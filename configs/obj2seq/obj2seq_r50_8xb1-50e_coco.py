@@ -1,0 +1,81 @@
+# Obj2Seq R50, COCO detection, 50 epochs (official recipe; 8 GPUs x 1 image).
+# Deformable encoder (6 layers), prompt indicator (2 blocks, K=20 classes kept per
+# image), object transition decoder (4 layers, 100 queries per class group) and the
+# sequence head (4 steps: x, y, w, h). Paper: 45.7 box AP on val2017.
+_base_ = ['mmdet::deformable_detr/deformable-detr_r50_16xb2-50e_coco.py']
+
+custom_imports = dict(imports=['projects.obj2seq'], allow_failed_imports=False)
+default_scope = 'mmdet'
+
+model = dict(
+    type='Obj2Seq',
+    num_queries=100,
+    with_box_refine=False,
+    encoder=dict(
+        layer_cfg=dict(
+            self_attn_cfg=dict(dropout=0.0),
+            ffn_cfg=dict(ffn_drop=0.0))),
+    decoder=dict(
+        num_layers=4,
+        layer_cfg=dict(
+            self_attn_cfg=dict(dropout=0.0),
+            cross_attn_cfg=dict(dropout=0.0),
+            ffn_cfg=dict(ffn_drop=0.0))),
+    # prompt_file: a (80, d_p) .npy of class prompts (CLIP text embeddings of
+    # "a {class}" in the paper); None learns them from a random init.
+    indicator=dict(
+        type='PromptIndicator',
+        num_blocks=2,
+        num_heads=8,
+        ffn_dims=1024,
+        prompt_file=None,
+        retain_topk=20,
+        init_prob=0.1,
+        loss=dict(type='Obj2SeqAsymmetricLoss', gamma_pos=0.0, gamma_neg=2.0,
+                  clip=0.0, eps=1e-5, loss_weight=0.25)),
+    bbox_head=dict(
+        _delete_=True,
+        type='Obj2SeqHead',
+        num_classes=80,
+        embed_dims=256,
+        num_heads=8,
+        num_levels=4,
+        num_points=4,
+        predictor='sequence',
+        classifier_layers=2,
+        init_prob=0.01,
+        combine='multiple',
+        loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0,
+                      alpha=0.25, loss_weight=2.0),
+        loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+        loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
+    train_cfg=dict(
+        assigner=dict(
+            type='Obj2SeqHungarianAssigner',
+            match_costs=[
+                dict(type='FocalLossCost', weight=2.0),
+                dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+                dict(type='IoUCost', iou_mode='giou', weight=2.0)
+            ])),
+    test_cfg=dict(max_per_img=100))
+
+train_dataloader = dict(batch_size=1)
+
+optim_wrapper = dict(
+    optimizer=dict(type='AdamW', lr=2e-4, weight_decay=1e-4),
+    clip_grad=dict(max_norm=0.1, norm_type=2),
+    paramwise_cfg=dict(
+        bias_decay_mult=0.0,
+        flat_decay_mult=0.0,
+        custom_keys={
+            'backbone': dict(lr_mult=0.1),
+            'sampling_offsets.bias': dict(lr_mult=0.1, decay_mult=0.0),
+            'sampling_offsets': dict(lr_mult=0.1),
+            'reference_points': dict(lr_mult=0.1),
+            'class_prompts': dict(decay_mult=0.0),
+            'query_position': dict(decay_mult=0.0),
+            'query_patterns': dict(decay_mult=0.0),
+            'step_embed': dict(decay_mult=0.0),
+        }))
+
+auto_scale_lr = dict(base_batch_size=8)
