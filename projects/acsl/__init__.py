@@ -1,0 +1,15 @@
+"""ACSL: Adaptive Class Suppression Loss for long-tailed detection (CVPR 2021).
+
+Registers :class:`ACSLLoss` in mmdet's MODELS, and the hooks of the decoupled recipe
+(:class:`FreezeAllButHook`, :class:`ACSLFrequencyHook`) in mmdet's HOOKS.
+"""
+from .acsl_loss import ACSLLoss
+from .frequency import (count_images_per_label, label_groups_from_image_counts,
+                        label_groups_from_lvis, load_lvis_frequencies)
+from .hooks import ACSLFrequencyHook, FreezeAllButHook, acsl_losses, freeze_all_but
+
+__all__ = [
+    'ACSLLoss', 'ACSLFrequencyHook', 'FreezeAllButHook', 'acsl_losses',
+    'freeze_all_but', 'count_images_per_label', 'label_groups_from_image_counts',
+    'label_groups_from_lvis', 'load_lvis_frequencies'
+]
