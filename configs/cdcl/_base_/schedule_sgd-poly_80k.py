@@ -1,0 +1,24 @@
+# The paper's optimiser: SGD (lr 0.01, momentum 0.9, weight decay 1e-4) with the pure poly
+# decay lr = lr0 * (1 - iter / max_iter) ** 0.9 (eta_min 0). The paper does not give the
+# number of iterations; 80k follows mmseg's PSPNet-R18 Cityscapes schedule.
+optimizer = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4)
+optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        eta_min=0.0,
+        power=0.9,
+        begin=0,
+        end=80000,
+        by_epoch=False)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=80000, val_interval=8000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=8000),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
