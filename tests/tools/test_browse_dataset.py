@@ -85,3 +85,27 @@ def test_missing_phase_names_the_fix():
     cfg = Config(dict(train_dataloader=dict(dataset=dict(type='CocoDataset'))))
     with pytest.raises(KeyError, match='--phase'):
         bd.build_dataset(cfg, 'test')
+
+
+def test_test_pipeline_boxes_are_scaled_to_the_drawn_image():
+    from mmdet.structures.bbox import HorizontalBoxes
+    from mmdet.structures.mask import BitmapMasks
+    from mmengine.structures import InstanceData
+    cfg = Config.fromfile(osp.join(CFG, 'tiny_coco_instance.py'))
+    assert not bd.annotations_after_resize(cfg.train_dataloader.dataset)
+    assert bd.annotations_after_resize(cfg.val_dataloader.dataset)
+    mask = np.zeros((1, 100, 50), np.uint8)
+    mask[0, 10:20, 5:15] = 1
+    gt = InstanceData(bboxes=HorizontalBoxes(torch.tensor([[5., 10., 15.,
+                                                            20.]])),
+                      masks=BitmapMasks(mask, 100, 50))
+    meta = dict(scale_factor=(2.0, 2.0), ori_shape=(100, 50),
+                img_shape=(200, 100))
+    bd._instances_to_image_scale(gt, meta, (200, 100), at_original=True)
+    assert gt.bboxes.tolist() == [[10., 20., 30., 40.]]
+    assert gt.masks.shape == (1, 200, 100) and gt.masks.dtype == bool
+    assert gt.masks[0, 20:40, 10:30].all() and gt.masks.sum() == 400
+    gt = InstanceData(bboxes=HorizontalBoxes(torch.tensor([[5., 10., 15.,
+                                                            20.]])))
+    bd._instances_to_image_scale(gt, meta, (200, 100), at_original=False)
+    assert gt.bboxes.tolist() == [[5., 10., 15., 20.]]

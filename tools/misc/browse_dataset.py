@@ -25,6 +25,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.utils import import_modules_from_strings  # noqa: E402
@@ -176,8 +177,51 @@ def draw_keypoints(visualizer, image, gt_instances, skeleton=None):
     return visualizer.get_image()
 
 
-def draw_sample(scope, visualizer, dataset, item, name):
-    """The annotated RGB image of one pipeline output ``item``."""
+def annotations_after_resize(ds_cfg):
+    """Whether the pipeline loads annotations after resizing the image.
+
+    Test pipelines do so, keeping the ground truth at the original scale for the
+    evaluator; the drawing then has to scale it to the packed image.
+    """
+    pipeline = ds_cfg.get('pipeline')
+    if pipeline is None:
+        inner = ds_cfg.get('dataset') or (ds_cfg.get('datasets') or [None])[0]
+        return annotations_after_resize(inner) if inner else False
+    names = [t.get('type', '') if isinstance(t, dict) else '' for t in pipeline]
+    resize = [i for i, n in enumerate(names) if 'Resize' in n]
+    load = [i for i, n in enumerate(names) if n.startswith('LoadAnnotations')]
+    return bool(resize and load and load[0] > resize[0])
+
+
+def _instances_to_image_scale(gt, meta, hw, at_original):
+    """Bring mmdet boxes / masks to the packed image scale and plain arrays.
+
+    Test pipelines load annotations after ``Resize`` so that evaluation sees the
+    original scale; such boxes are scaled by ``scale_factor`` and masks resized here.
+    """
+    from mmdet.structures.bbox import BaseBoxes
+    from mmdet.structures.mask import BaseInstanceMasks
+    masks = gt.get('masks', None)
+    boxes = gt.get('bboxes', None)
+    if isinstance(boxes, BaseBoxes):
+        boxes = boxes.tensor
+    if boxes is not None and at_original and 'scale_factor' in meta:
+        sx, sy = meta['scale_factor'][:2]
+        boxes = boxes * boxes.new_tensor([sx, sy, sx, sy])
+    if boxes is not None:
+        gt.bboxes = boxes
+    if isinstance(masks, BaseInstanceMasks):
+        if (masks.height, masks.width) != tuple(hw):
+            masks = masks.resize(tuple(hw))
+        gt.masks = masks.to_ndarray().astype(bool)
+
+
+def draw_sample(scope, visualizer, dataset, item, name, gt_at_original=False):
+    """The annotated RGB image of one pipeline output ``item``.
+
+    ``gt_at_original``: the pipeline loaded the annotations after ``Resize`` (see
+    :func:`annotations_after_resize`), so boxes are scaled by ``scale_factor``.
+    """
     image = to_rgb_image(item['inputs'])
     sample = item.get('data_samples')
     if isinstance(sample, (list, tuple)):
@@ -189,12 +233,15 @@ def draw_sample(scope, visualizer, dataset, item, name):
             draw_pred=False, resize=224 if short < 224 else None, name=name)
     gt = getattr(sample, 'gt_instances', None)
     if scope == 'mmdet' and gt is not None:
-        from mmdet.structures.bbox import BaseBoxes
-        from mmdet.structures.mask import BaseInstanceMasks
-        if isinstance(gt.get('bboxes', None), BaseBoxes):
-            gt.bboxes = gt.bboxes.tensor
-        if isinstance(gt.get('masks', None), BaseInstanceMasks):
-            gt.masks = gt.masks.to_ndarray().astype(bool)
+        _instances_to_image_scale(gt, sample.metainfo, image.shape[:2],
+                                  gt_at_original)
+    if scope == 'mmseg' and 'gt_sem_seg' in sample:
+        seg = sample.gt_sem_seg.data
+        if tuple(seg.shape[-2:]) != image.shape[:2]:
+            # test pipelines load labels after Resize (kept at original scale)
+            sample.gt_sem_seg.data = torch.nn.functional.interpolate(
+                seg[None].float(), size=image.shape[:2],
+                mode='nearest')[0].to(seg.dtype)
     visualizer.add_datasample(name, image, sample, draw_gt=True,
                               draw_pred=False, show=False)
     drawn = visualizer.get_image()
@@ -215,6 +262,7 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     scope, dataset = build_dataset(cfg, args.phase)
     visualizer = build_visualizer(cfg, scope, dataset)
+    at_original = annotations_after_resize(cfg[f'{args.phase}_dataloader'].dataset)
     if args.output_dir:
         os.makedirs(args.output_dir, exist_ok=True)
     elif args.not_show:
@@ -229,7 +277,7 @@ def main(argv=None):
             else {}
         stem = osp.splitext(osp.basename(str(info.get('img_path', i))))[0]
         name = f'{i:04d}_{stem}'
-        drawn = draw_sample(scope, visualizer, dataset, item, name)
+        drawn = draw_sample(scope, visualizer, dataset, item, name, at_original)
         if args.output_dir:
             import mmcv
             path = osp.join(args.output_dir, f'{name}.png')
