@@ -28,7 +28,7 @@ def cdcl_cfg(num_classes=(4, 3), names=None, bn_type='BN', dsbn=True):
         type='CDCLEncoderDecoder',
         num_datasets=n,
         dataset_names=names or [f'd{i}' for i in range(n)],
-        data_preprocessor=dict(type='SegDataPreProcessor', mean=None,
+        data_preprocessor=dict(type='SegDataPreProcessor', mean=None, size=(32, 32),
                                std=None, pad_val=0, seg_pad_val=255),
         backbone=backbone_cfg(norm_cfg),
         decode_head=dict(
