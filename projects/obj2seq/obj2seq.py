@@ -45,7 +45,8 @@ class Obj2Seq(DeformableDETR):
     Args:
         indicator (dict, optional): :class:`PromptIndicator` config. None means
             every class is a group of every image (the pose setting with one
-            class) and groups use a learned class embedding instead.
+            class): queries are the position patterns alone and the head scores
+            them against a learned class vector (the official "linear" classifier).
         num_queries (int): N object queries per (image, class) group.
         with_box_refine (bool): iterative box refinement across decoder layers.
         indicator_only (bool): train and predict the prompt indicator alone
@@ -151,7 +152,9 @@ class Obj2Seq(DeformableDETR):
             bs_idx = bs_idx.repeat_interleave(num_classes)
             class_vectors = self.class_embed.weight[cls_idx]
         num_groups = bs_idx.numel()
-        query = self.query_patterns.weight[None] + class_vectors[:, None]
+        query = self.query_patterns.weight[None].expand(num_groups, -1, -1)
+        if self.prompt_indicator is not None:
+            query = query + class_vectors[:, None]
         reference = self.reference_points_fc(
             self.query_position.weight).sigmoid()
         reference = reference[None].expand(num_groups, -1, -1)
