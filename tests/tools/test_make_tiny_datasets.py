@@ -109,6 +109,18 @@ def test_incomplete_or_outdated_folder_is_regenerated(tmp_path):
     assert made and json.loads(marker.read_text())['version'] != 'old'
 
 
+def test_concurrent_publish_keeps_the_first_complete_copy(tmp_path):
+    root, _ = mtd.make_dataset('openimages', str(tmp_path), quiet=True)
+    version = mtd.DATASETS['openimages'][1]
+    stamp = os.stat(osp.join(root, common.MARKER)).st_mtime_ns
+    late = tmp_path / '.tmp-OpenImages-999999'
+    (late / 'annotations').mkdir(parents=True)
+    common.publish(str(late), root, version)
+    assert not late.exists()
+    assert os.stat(osp.join(root, common.MARKER)).st_mtime_ns == stamp
+    assert osp.isdir(osp.join(root, 'OpenImages', 'train'))
+
+
 def test_interrupted_run_leaves_nothing_complete(tmp_path, monkeypatch):
     folder, version, generate, total = mtd.DATASETS['camvid']
 

@@ -113,7 +113,7 @@ def make_dataset(name, out='data/tiny', force=False, quiet=False):
     finally:
         if bar is not None:
             bar.close()
-    publish(tmp, root)
+    publish(tmp, root, version)
     return root, True
 
 

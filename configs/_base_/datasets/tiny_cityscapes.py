@@ -10,7 +10,7 @@ train_pipeline = [
     dict(
         type='RandomResize',
         scale=(256, 128),
-        ratio_range=(0.75, 1.5),
+        ratio_range=(1.0, 2.0),
         keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),

@@ -228,12 +228,16 @@ def write_marker(root, name, version):
         json.dump(dict(name=name, version=version, num_files=len(files)), f)
 
 
-def publish(tmp_root, final_root):
+def publish(tmp_root, final_root, version):
     """Move a finished temp folder to ``final_root`` (atomic rename on one filesystem).
 
-    An existing, incomplete or outdated ``final_root`` is moved aside first and deleted.
-    If another process published the same dataset meanwhile, ours is discarded.
+    If another process published the same dataset version meanwhile, ours is discarded
+    and theirs is kept (readers never see the folder disappear). An incomplete or
+    outdated ``final_root`` is moved aside first and deleted.
     """
+    if is_complete(final_root, version):
+        shutil.rmtree(tmp_root, ignore_errors=True)
+        return
     if osp.exists(final_root):
         trash = f'{final_root}.old-{os.getpid()}'
         os.rename(final_root, trash)
@@ -241,6 +245,6 @@ def publish(tmp_root, final_root):
     try:
         os.rename(tmp_root, final_root)
     except OSError:
-        if not osp.isfile(osp.join(final_root, MARKER)):
+        if not is_complete(final_root, version):
             raise
         shutil.rmtree(tmp_root, ignore_errors=True)
