@@ -217,6 +217,27 @@ model = dict(
     assert linear < info['flops'] < 1.1 * linear
 
 
+def test_get_flops_counts_fused_attention(get_flops):
+    import torch
+    import torch.nn.functional as F
+    from mmengine.analysis import get_model_complexity_info
+
+    class Attention(torch.nn.Module):
+
+        def forward(self, q):
+            k = q.new_ones(2, 3, 7, 8)
+            v = q.new_ones(2, 3, 7, 4)
+            return F.scaled_dot_product_attention(q, k, v)
+
+    get_flops.register_extra_flop_handles()
+    info = get_model_complexity_info(
+        Attention(), inputs=(torch.ones(2, 3, 5, 8), ), show_table=False,
+        show_arch=False)
+    # QK^T: 2*3 heads x 5x7 scores x 8 dims; AV: 2*3 x 5x7 x 4 dims.
+    assert info['flops'] == 2 * 3 * 5 * 7 * (8 + 4)
+    assert info['activations'] == 2 * 3 * 5 * 4
+
+
 def test_benchmark_dummy_inputs(benchmark, tmp_path, capsys):
     cfg = _write(tmp_path, 'cfg.py', DET_CFG)
     out = tmp_path / 'speed' / 'table.md'

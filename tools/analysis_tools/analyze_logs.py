@@ -92,6 +92,14 @@ def resolve_key(log, key):
         f'{", ".join(sorted(names))}.')
 
 
+def log_name(path):
+    """A short name of a log: its work dir for ``<wd>/<time>/vis_data/scalars.json``."""
+    if osp.basename(path) == 'scalars.json':
+        return osp.basename(osp.dirname(osp.dirname(osp.dirname(
+            osp.abspath(path)))))
+    return osp.splitext(osp.basename(path))[0]
+
+
 def curve(log, key):
     """(xs, ys, x_label) of ``key``: training keys over iterations, metrics
     over epochs (epoch-based runs) or iterations."""
@@ -128,9 +136,7 @@ def plot_curve(args):
             if args.legend is not None:
                 label = args.legend[i * len(args.keys) + k]
             else:
-                stem = osp.basename(osp.dirname(osp.dirname(log['path']))) \
-                    if log['path'].endswith('scalars.json') else \
-                    osp.splitext(osp.basename(log['path']))[0]
+                stem = log_name(log['path'])
                 label = f'{stem}_{name}'
             ax.plot(xs, ys, label=label,
                     marker='o' if len(xs) < 20 else None)
