@@ -378,6 +378,23 @@ def test_camvid_segnet_layout(tiny_root):
                 ds.get_data_info(i)['seg_map_path'])))
             assert set(ids.tolist()) <= set(range(11)) | {255}
     assert counts == dict(train=24, val=8, test=8)
+    # and through the CamVid dataset class of the tiny_camvid.py base config
+    import projects  # noqa: F401
+    from mmengine.utils import import_modules_from_strings
+    from mmseg.evaluation import IoUMetric
+    cfg = _load_cfg('camvid')
+    import_modules_from_strings(**cfg.custom_imports)
+    val = _build('mmseg', cfg.val_dataloader.dataset)
+    assert len(val) == 8 and len(val.metainfo['classes']) == 11
+    assert [c.lower() for c in val.metainfo['classes'][:4]] == \
+        [c.lower() for c in CAMVID_CLASSES[:4]]
+    samples = []
+    for i in range(len(val)):
+        label = np.asarray(Image.open(val.get_data_info(i)['seg_map_path']))
+        t = torch.from_numpy(label.astype(np.int64))[None]
+        samples.append(dict(pred_sem_seg=dict(data=t), gt_sem_seg=dict(data=t)))
+    res = _evaluate(IoUMetric(iou_metrics=['mIoU']), val, samples)
+    assert res['mIoU'] == pytest.approx(100.0)
 
 
 def test_segmentation_domains_differ(tiny_root):
