@@ -176,3 +176,27 @@ def test_multilabel_map_by_hand():
     # class 0: AP 5/6, class 1: AP 1, class 2: no positives (excluded)
     assert metric.compute_metrics(metric.results)['mAP'] == pytest.approx(
         round(100 * (5 / 6 + 1) / 2, 2))
+
+
+def test_visualizer_draws_skeletons(tmp_path):
+    from mmdet.structures import DetDataSample
+    from projects.obj2seq.datasets import KeypointDetLocalVisualizer
+    vis = KeypointDetLocalVisualizer(name='obj2seq_vis_test')
+    vis.dataset_meta = dict(classes=('person', ), palette=[(220, 20, 60)])
+    image = np.full((64, 64, 3), 255, np.uint8)
+    pred = InstanceData(bboxes=torch.tensor([[5., 5., 60., 60.]]),
+                        scores=torch.tensor([0.9]),
+                        labels=torch.tensor([0]))
+    sample = DetDataSample()
+    sample.pred_instances = pred
+    vis.add_datasample('plain', image, sample, draw_gt=False, show=False)
+    plain = vis.get_image().copy()
+    pred.keypoints = torch.tensor(
+        [[[10. + 2 * j, 10. + 2 * j] for j in range(17)]])
+    out_file = str(tmp_path / 'kpts.png')
+    vis.add_datasample('kpts', image, sample, draw_gt=False, show=False,
+                       out_file=out_file)
+    drawn = vis.get_image()
+    assert (drawn != plain).any()
+    import os.path as osp
+    assert osp.isfile(out_file)
