@@ -21,7 +21,7 @@ PYTHON=${PYTHON:-python}
 TOOLS_DIR="$(cd "$(dirname "$0")" && pwd)"
 
 # SRUN_ARGS is split into words on purpose (several srun options).
-PYTHONPATH="$(dirname "$TOOLS_DIR"):$PYTHONPATH" \
+PYTHONPATH="$(dirname "$TOOLS_DIR")${PYTHONPATH:+:$PYTHONPATH}" \
 srun -p "$PARTITION" \
     --job-name="$JOB_NAME" \
     --gres=gpu:"$GPUS_PER_NODE" \

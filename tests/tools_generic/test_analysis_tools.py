@@ -410,7 +410,7 @@ def test_slurm_scripts_forward_arguments(tmp_path, script, args, expected):
                          text=True, timeout=30)
     assert res.returncode == 0, res.stderr
     lines = (tmp_path / 'log').read_text().splitlines()
-    assert lines[0].split(':')[0] == REPO_ROOT
+    assert lines[0] == REPO_ROOT  # no empty (cwd) entry
     assert [ln.replace(tools, 'TOOLS') for ln in lines[1:]] == expected
     res = subprocess.run(['bash', path, 'p1'], env=env, capture_output=True,
                          text=True, timeout=30)
