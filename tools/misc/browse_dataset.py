@@ -169,11 +169,13 @@ def draw_keypoints(visualizer, image, gt_instances, skeleton=None):
                     np.array([person[a - 1, 0], person[b - 1, 0]]),
                     np.array([person[a - 1, 1], person[b - 1, 1]]),
                     colors='white', line_widths=1)
-        shown = flags > 0
-        if shown.any():
-            colors = [(0, 255, 0) if f >= 2 else (255, 160, 0)
-                      for f in flags[shown]]
-            visualizer.draw_points(person[shown], colors=colors, sizes=12)
+        size = max(4.0, min(image.shape[:2]) / 24) ** 2 / 4
+        # visible (v=2) in green, labelled but occluded (v=1) in orange
+        for group, colour in ((flags >= 2, 'lime'),
+                              ((flags > 0) & (flags < 2), 'orange')):
+            if group.any():
+                visualizer.draw_points(person[group], colors=colour,
+                                       sizes=np.full(int(group.sum()), size))
     return visualizer.get_image()
 
 
