@@ -20,6 +20,7 @@ import importlib
 import os
 import os.path as osp
 import sys
+import warnings
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
@@ -174,8 +175,12 @@ def draw_keypoints(visualizer, image, gt_instances, skeleton=None):
         for group, colour in ((flags >= 2, 'lime'),
                               ((flags > 0) & (flags < 2), 'orange')):
             if group.any():
-                visualizer.draw_points(person[group], colors=colour,
-                                       sizes=np.full(int(group.sum()), size))
+                with warnings.catch_warnings():
+                    # matplotlib's "*c* looks like a single RGB" for 3-4 points
+                    warnings.filterwarnings('ignore', message=r'\*c\* argument')
+                    visualizer.draw_points(
+                        person[group], colors=colour,
+                        sizes=np.full(int(group.sum()), size))
     return visualizer.get_image()
 
 
