@@ -100,6 +100,16 @@ def _load(relpath):
     return module
 
 
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """The tools set mmengine's default scope; do not leak it to other tests."""
+    from mmengine.registry import DefaultScope
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)
+
+
 @pytest.fixture(scope='module')
 def get_flops():
     return _load('analysis_tools/get_flops.py')
