@@ -252,7 +252,9 @@ def draw_sample(scope, visualizer, dataset, item, name, gt_at_original=False):
     visualizer.add_datasample(name, image, sample, draw_gt=True,
                               draw_pred=False, show=False)
     drawn = visualizer.get_image()
-    if gt is not None and 'keypoints' in gt:
+    # a config's own visualizer (a DetLocalVisualizer subclass) may draw them itself
+    if gt is not None and 'keypoints' in gt and \
+            type(visualizer).__name__ == 'DetLocalVisualizer':
         drawn = draw_keypoints(visualizer, drawn, gt,
                                dataset.metainfo.get('skeleton'))
     return drawn
