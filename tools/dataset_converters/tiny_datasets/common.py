@@ -31,11 +31,6 @@ def hsv_to_rgb(h, s, v):
     return np.array(colorsys.hsv_to_rgb(h % 1.0, s, v)) * 255.0
 
 
-def jitter_colour(rng, rgb, amount=18.0):
-    """Add a small per-object RGB offset so a class is a colour cluster, not one value."""
-    return np.clip(np.asarray(rgb, float) + rng.normal(0, amount / 2, 3), 0, 255)
-
-
 def smooth_noise(rng, h, w, cells, channels=1):
     """Low-frequency noise in about [-1, 1]: a coarse random grid resized bicubically.
 
