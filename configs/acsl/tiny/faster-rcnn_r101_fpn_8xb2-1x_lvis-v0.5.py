@@ -66,12 +66,12 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/lvis_v0.5_val.json')
 test_evaluator = val_evaluator
 
-max_epochs = 24
+max_epochs = 12
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
-         milestones=[18, 22], gamma=0.1),
+         milestones=[8, 11], gamma=0.1),
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.04))
 default_hooks = dict(
