@@ -18,7 +18,8 @@ class KillAfterEpochHook(Hook):
         self.epoch = epoch
 
     def after_train_epoch(self, runner):
-        if runner.epoch == self.epoch:
+        # ``runner.epoch`` counts finished epochs only after this hook.
+        if runner.epoch + 1 == self.epoch:
             os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -110,3 +110,28 @@ def venv_env():
     env.pop('PYTHONPATH', None)
     env.setdefault('OMP_NUM_THREADS', '1')
     return env
+
+
+def det_forward(model, size=(128, 160)):
+    """Predict on one random image through the detector's data preprocessor."""
+    import torch
+    from mmdet.structures import DetDataSample
+    h, w = size
+    sample = DetDataSample(metainfo=dict(
+        img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w),
+        scale_factor=(1.0, 1.0), batch_input_shape=(h, w)))
+    data = dict(inputs=[torch.randint(0, 255, (3, h, w), dtype=torch.uint8)],
+                data_samples=[sample])
+    model.eval()
+    with torch.no_grad():
+        return model.test_step(data)
+
+
+def cls_forward(model, size=(64, 64)):
+    """Predict on one random image through the classifier's data preprocessor."""
+    import torch
+    h, w = size
+    data = dict(inputs=[torch.randint(0, 255, (3, h, w), dtype=torch.uint8)])
+    model.eval()
+    with torch.no_grad():
+        return model.test_step(data)

@@ -17,6 +17,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from projects.common.cli import (add_dump_metric, apply_cfg_options,  # noqa: E402
                                  enable_visualization, load_config,
+                                 prepare_cpu_launcher,
                                  run_with_clear_errors, set_default_work_dir)
 
 
@@ -57,6 +58,7 @@ def main(argv=None):
         cfg = state['cfg'] = load_config(args.config)
         cfg.launcher = args.launcher
         apply_cfg_options(cfg, args.cfg_options)
+        prepare_cpu_launcher(cfg)
         set_default_work_dir(cfg, args.config, args.work_dir)
         cfg.load_from = args.checkpoint
         if args.show or args.show_dir:

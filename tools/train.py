@@ -16,7 +16,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from projects.common.cli import (apply_cfg_options, enable_amp,  # noqa: E402
-                                 load_config, run_with_clear_errors,
+                                 load_config, prepare_cpu_launcher,
+                                 run_with_clear_errors,
                                  set_default_work_dir)
 
 
@@ -54,6 +55,7 @@ def build_cfg(args):
     cfg = load_config(args.config)
     cfg.launcher = args.launcher
     apply_cfg_options(cfg, args.cfg_options)
+    prepare_cpu_launcher(cfg)
     set_default_work_dir(cfg, args.config, args.work_dir)
     if args.amp:
         enable_amp(cfg)

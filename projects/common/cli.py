@@ -43,7 +43,7 @@ def check_override_keys(cfg, options):
     """
     for dotted in options:
         parts = dotted.split('.')
-        node = cfg
+        node = cfg._cfg_dict if isinstance(cfg, Config) else cfg
         for depth, part in enumerate(parts):
             if isinstance(node, (list, tuple)) and part.isdigit():
                 idx = int(part)
@@ -184,12 +184,21 @@ def _unexpected_kwarg_hint(owner, key):
     """Closest accepted argument of the registered class ``owner``, if found."""
     import inspect
 
-    from mmengine.registry import MODELS
-    try:
-        cls = MODELS.get(owner)
-        params = inspect.signature(cls.__init__).parameters
-    except Exception:  # noqa: BLE001
+    from mmengine.registry import MODELS, DefaultScope
+    current = DefaultScope.get_current_instance()
+    scopes = [current.scope_name] if current else []
+    scopes += ['mmdet', 'mmseg', 'mmpretrain', 'mmaction']
+    cls = None
+    for scope in scopes:
+        try:
+            cls = MODELS.get(f'{scope}.{owner}')
+        except Exception:  # noqa: BLE001
+            cls = None
+        if cls is not None:
+            break
+    if cls is None:
         return ''
+    params = inspect.signature(cls.__init__).parameters
     match = _close(key, [p for p in params if p != 'self'])
     return f' Did you mean {match[0]!r}?' if match else ''
 
@@ -223,8 +232,10 @@ def explain(exc, config_path, cfg=None):
                 f'while running {config_path}. Fix: {fix}.')
     if isinstance(exc, (FileNotFoundError, OSError)) or 'No such file' in text \
             or 'does not exist' in text or 'can not be found' in text:
-        m = re.search(r"['\"]?((?:[\w.\-]+/)+[\w.\-]+)['\"]?", str(exc))
-        path = m.group(1) if m else str(exc)
+        path = getattr(exc, 'filename', None)
+        if not path:
+            m = re.search(r"(/?(?:[\w.\-]+/)+[\w.\-]+)", str(exc))
+            path = m.group(1) if m else str(exc)
         hint = _data_hint(path)
         fix = (f'generate the tiny data with: {hint}' if hint else
                'download the dataset and put it (or a symlink) there, or set '
@@ -235,7 +246,8 @@ def explain(exc, config_path, cfg=None):
                 f'Fix: {fix}.')
     m = re.search(r"got an unexpected keyword argument '(\w+)'", text)
     if m:
-        cls = re.search(r'class `?(\w+)`?', text)
+        cls = re.search(r'class `(\w+)`', text) or re.search(
+            r'(\w+)\.__init__\(\)', text)
         owner = cls.group(1) if cls else 'the module'
         hint = _unexpected_kwarg_hint(owner, m.group(1)) if cls else ''
         return (f'Config key {m.group(1)!r} is not accepted by {owner} '
@@ -272,3 +284,23 @@ def run_with_clear_errors(fn, config_path, state=None):
         print(f'\nERROR: {msg}\n(set MMVRL_DEBUG=1 for the full traceback)',
               file=sys.stderr)
         raise SystemExit(1) from exc
+
+
+def prepare_cpu_launcher(cfg):
+    """Let ``--launcher pytorch/slurm`` run on machines without CUDA (gloo, CPU DDP).
+
+    mmengine's ``init_dist`` calls ``torch.cuda.set_device`` unconditionally and its default
+    DDP wrapper passes ``device_ids=[local_rank]``; both fail without a GPU.
+    """
+    import torch
+    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
+        return
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
+        dist_cfg['backend'] = 'gloo'
+    if cfg.get('model_wrapper_cfg', None) is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel', device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    torch.cuda.set_device = lambda device: None

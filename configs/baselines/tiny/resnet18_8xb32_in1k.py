@@ -34,7 +34,8 @@ test_evaluator = val_evaluator
 max_epochs = 15
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = dict(
-    type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0,
+    _delete_=True, type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True,
+    begin=0,
     end=max_epochs)
 optim_wrapper = dict(optimizer=dict(lr=0.1, weight_decay=5e-4))
 default_hooks = dict(
