@@ -150,7 +150,8 @@ class CDCLEncoderDecoder(EncoderDecoder):
 
     def _batch_dataset_idx(self, batch_img_metas) -> int:
         """The single dataset index of an inference batch (mixed batches raise)."""
-        if batch_img_metas and all(has_dataset_tag(m) for m in batch_img_metas):
+        tagged = [has_dataset_tag(m) for m in batch_img_metas]
+        if tagged and all(tagged):
             found = {
                 get_dataset_idx(m, i, self.dataset_names)
                 for i, m in enumerate(batch_img_metas)
@@ -162,12 +163,8 @@ class CDCLEncoderDecoder(EncoderDecoder):
                     'with its own dataloader (MultiDatasetValLoop does).')
             return found.pop()
         default = (self.test_cfg or {}).get('dataset_idx', None)
-        if default is None:
-            missing = [
-                i for i, m in enumerate(batch_img_metas)
-                if not has_dataset_tag(m)
-            ]
-            where = (f'sample {missing[0]} has' if missing else
+        if default is None or any(tagged):
+            where = (f'sample {tagged.index(False)} has' if tagged else
                      'the batch has no data samples and so')
             raise KeyError(
                 f'Cannot choose a dataset branch: {where} no dataset index. '

@@ -146,6 +146,12 @@ def test_missing_dataset_index_gives_a_clear_error():
     model.eval()
     with pytest.raises(KeyError, match='test_cfg.dataset_idx'):
         model.predict(inputs, samples)
+    # A partly tagged batch raises even when test_cfg.dataset_idx is set.
+    model.test_cfg = ConfigDict(mode='whole', dataset_idx=0)
+    _, partly = make_batch([0, 0], tag=None)
+    partly[0].set_metainfo(dict(dataset_idx=0))
+    with pytest.raises(KeyError, match='sample 1 has no dataset index'):
+        model.predict(inputs, partly)
     _, bad = make_batch([0, 1])
     bad[1].set_metainfo(dict(dataset_idx=5))
     with pytest.raises(IndexError, match='dataset_idx=5'):
