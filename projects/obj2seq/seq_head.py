@@ -9,7 +9,6 @@ current (detached) reference with deformable attention, and emits one signal wit
 own linear layer. The head also owns per-group Hungarian matching and the losses.
 """
 import copy
-import math
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -20,7 +19,6 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmdet.models.layers import MLP, inverse_sigmoid
-from mmdet.models.utils import multi_apply
 from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
@@ -404,10 +402,9 @@ class Obj2SeqHead(BaseModule):
         pos = torch.cat(pos_inds)
         gt_boxes = torch.cat([t.norm_bboxes[i] for t, i in zip(targets, gt_inds)])
         pred_boxes = out['boxes'][groups, pos]
-        factors = torch.stack([
-            gt_boxes.new_tensor(m['img_shape'][:2])[[1, 0, 1, 0]]
-            for m in metas]) if metas else gt_boxes.new_zeros(0, 4)
-        factor = factors[groups]
+        factors = logits.new_tensor(
+            [[m['img_shape'][1], m['img_shape'][0]] * 2 for m in metas])
+        factor = factors.view(-1, 4)[groups]
         losses['loss_bbox'] = self.loss_bbox(
             pred_boxes, gt_boxes, avg_factor=num_box)
         losses['loss_iou'] = self.loss_iou(

@@ -6,12 +6,13 @@ Example::
 
 Mapping (official -> ours):
   backbone[.0].body.*                          -> backbone.*
-  input_proj.{l}.0 / .1 (conv / GroupNorm)     -> neck.convs.{l}.conv / .gn, the extra
+  input_proj.{l}.0 / .1 (conv / GroupNorm)     -> neck.convs.{l}.conv / .gn; the extra
                                                   level -> neck.extra_convs.0; conv biases
-                                                  are dropped (mmdet convs before GN have none)
+                                                  are dropped (mmdet has none before GN)
   transformer.level_embed                      -> level_embed
   transformer.encoder.encoder_layers.{i}       -> encoder.layers.{i} (norm1 -> norms.0,
-                                                  ffn.linear1/2 -> ffn.layers.0.0/1, ffn.norm2 -> norms.1)
+                                                  ffn.linear1/2 -> ffn.layers.0.0/1,
+                                                  ffn.norm2 -> norms.1)
   transformer.prompt_indicator.*               -> prompt_indicator.* (prompt_blocks -> blocks,
                                                   convert_vector/vector_ln -> prompt_adapter.0/1,
                                                   classifier_label.{i} (shared) -> classifier)

@@ -1,6 +1,4 @@
 """Metrics of Obj2Seq missing from mmdet 3: COCO keypoint AP and multi-label mAP."""
-import os.path as osp
-import tempfile
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 

@@ -4,7 +4,7 @@ mmdet 3 transforms ignore keypoints (``RandomCrop`` even drops instances without
 telling). Keypoints live in ``results['gt_keypoints']``, an (n, K, 3) float array in
 pixels (x, y, visibility), row i belonging to ``results['gt_bboxes'][i]``.
 """
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 
