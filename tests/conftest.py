@@ -12,6 +12,10 @@ if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 import projects  # noqa: E402,F401  (compat fixes, as the tools apply them)
+import torch  # noqa: E402
+
+# Small models on a shared CPU run fastest single-threaded (2 threads thrash under load).
+torch.set_num_threads(int(os.environ.get('MMVRL_TEST_THREADS', '1')))
 
 
 @pytest.fixture(scope='session')
