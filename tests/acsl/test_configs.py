@@ -14,6 +14,7 @@ import torch
 from mmengine.config import Config
 
 from projects.acsl import ACSLFrequencyHook, acsl_losses, freeze_all_but
+from tests.acsl.helpers import skip_random_init
 from tests.utils import REPO_ROOT, build_model
 
 FULL = sorted(
@@ -30,11 +31,6 @@ def _cached_external_configs():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(config_module, '_get_external_cfg_path', cached)
         yield
-
-
-def _zero_init(tensor, *args, **kwargs):
-    with torch.no_grad():
-        return tensor.zero_()
 
 
 def _dummy_batch(num_classes):
@@ -60,9 +56,7 @@ def test_every_full_config_is_listed():
 
 @pytest.mark.parametrize('path', FULL)
 def test_full_config_forward(path, monkeypatch):
-    for fn in ('kaiming_uniform_', 'kaiming_normal_', 'uniform_', 'normal_',
-               'xavier_uniform_', 'trunc_normal_'):
-        monkeypatch.setattr(torch.nn.init, fn, _zero_init)
+    skip_random_init(monkeypatch)
     cfg = Config.fromfile(path)
     torch.set_num_threads(1)
     # few proposals and RoIs keep the 1024-wide heads cheap; with zero weights every
