@@ -239,8 +239,9 @@ class ACSLLoss(nn.Module):
             reduction_override (str, optional): ``'none'``, ``'mean'`` or ``'sum'``.
 
         Returns:
-            Tensor: A scalar, or the weighted element losses ``(N, C + 1)`` for
-            ``reduction_override='none'``.
+            Tensor: A scalar, or the per-RoI losses ``(N,)`` (summed over channels,
+            not normalised) for ``reduction_override='none'``, as mmdet's OHEM
+            sampler expects.
         """
         if reduction_override not in (None, 'none', 'mean', 'sum'):
             raise ValueError(
@@ -259,7 +260,7 @@ class ACSLLoss(nn.Module):
             loss = loss * label_weights.to(loss.dtype)[:, None]
         reduction = reduction_override or 'mean'
         if reduction == 'none':
-            return self.loss_weight * loss
+            return self.loss_weight * loss.sum(dim=1)
         loss = loss.sum()
         if reduction == 'mean':
             norm = cls_score.size(0) if avg_factor is None else avg_factor

@@ -220,9 +220,11 @@ def test_normalisation_and_loss_weight():
     part = acsl(logits, labels, lw, avg_factor=10)
     assert part.item() == pytest.approx(
         acsl(logits[:10], labels[:10]).item(), rel=1e-6)
-    per_elem = acsl(logits, labels, reduction_override='none')
-    assert per_elem.shape == (30, C + 1)
-    assert per_elem.sum().item() == pytest.approx(
+    per_roi = acsl(logits, labels, reduction_override='none')
+    assert per_roi.shape == (30, )
+    assert per_roi[:10].sum().item() == pytest.approx(
+        10 * acsl(logits[:10], labels[:10]).item(), rel=1e-6)
+    assert per_roi.sum().item() == pytest.approx(
         acsl(logits, labels, reduction_override='sum').item(), rel=1e-6)
 
 
