@@ -96,7 +96,10 @@ def enable_amp(cfg):
 
 
 def enable_visualization(cfg, show, show_dir, wait_time):
-    """Switch on the host's visualization hook for ``--show`` / ``--show-dir``."""
+    """Switch on the host's visualization hook for ``--show`` / ``--show-dir``.
+
+    A relative ``show_dir`` lands inside the work dir, as in mmdet and mmseg.
+    """
     scope = cfg.get('default_scope', 'mmdet')
     hooks = cfg.default_hooks
     if 'visualization' not in hooks:
@@ -108,16 +111,21 @@ def enable_visualization(cfg, show, show_dir, wait_time):
         vis.enable = True
         vis.show = show
         vis.wait_time = wait_time
+        vis.interval = 1
+        if show_dir and not osp.isabs(show_dir):
+            show_dir = osp.join(cfg.work_dir, show_dir)
         vis.out_dir = show_dir
     else:
         vis.draw = True
         vis.show = show
         vis.wait_time = wait_time
+        vis.interval = 1
         if scope == 'mmseg':
+            if show_dir and not osp.isabs(show_dir):
+                show_dir = osp.join(cfg.work_dir, show_dir)
             cfg.visualizer['save_dir'] = show_dir
         else:
             vis.test_out_dir = show_dir
-            vis.interval = 1
 
 
 def add_dump_metric(cfg, out):
