@@ -26,7 +26,7 @@ model = dict(
         in_channels=32,
         feat_channels=32,
         stacked_convs=1),
-    test_cfg=dict(nms_pre=200, max_per_img=50))
+    test_cfg=dict(nms_pre=200, score_thr=0.005, max_per_img=50))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
