@@ -1,0 +1,66 @@
+"""The DePatch visualisation tool and the DPT/PVT benchmark, on tiny settings."""
+import importlib.util
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY_CLS = osp.join(REPO, 'configs', 'dpt', 'tiny', 'dpt-tiny_8xb128_300e_in1k.py')
+
+
+def _load(rel):
+    path = osp.join(REPO, rel)
+    spec = importlib.util.spec_from_file_location(osp.basename(path)[:-3], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_vis_tool_draws_regular_grid_at_init(tmp_path):
+    tool = _load('tools/misc/vis_deformable_patches.py')
+    img_path = str(tmp_path / 'img.png')
+    cv2.imwrite(img_path, tool.synthetic_image(64, 96))
+    out = str(tmp_path / 'boxes.png')
+    boxes = tool.main([TINY_CLS, '--img', img_path, '--stage', '3',
+                       '--out', out, '--scale', '2'])
+    drawn = cv2.imread(out)
+    assert drawn.shape == (128, 192, 3)
+    # stage 3 samples a map of stride 8: 4 x 6 patches of 16 px, boxes of 8 px
+    # centred on the patches (the 2x2 pixel centres of the stride-8 map)
+    assert boxes.shape == (24, 4)
+    np.testing.assert_allclose(boxes[:, 2] - boxes[:, 0], 8, atol=1e-4)
+    np.testing.assert_allclose(boxes[0], [4, 4, 12, 12], atol=1e-4)
+    with pytest.raises(SystemExit, match='--stage 1 has no DePatch'):
+        tool.main([TINY_CLS, '--stage', '1', '--out', out])
+
+
+def test_benchmark_smoke(tmp_path):
+    tool = _load('tools/analysis_tools/dpt_benchmark.py')
+    work = str(tmp_path / 'bench')
+    eff, acc = tool.main([
+        '--work-dir', work, '--variants', 'tiny', '--sizes', '64x96',
+        '--repeats', '1', '--seeds', '0', '1', '--epochs', '1',
+        '--num-train', '32', '--num-test', '16', '--batch-size', '16'
+    ])
+    assert eff[0]['dpt_params'] > eff[0]['pvt_params']
+    # DePatch adds FLOPs on top of PVT's, but only a little
+    assert 1 < eff[0]['dpt_flops'] / eff[0]['pvt_flops'] < 1.3
+    assert {r['model'] for r in acc} == {'PVT', 'DPT'}
+    report = open(osp.join(work, 'benchmark.md')).read()
+    assert '| tiny | 64x96 |' in report and 'mini-DPT' in report
+    assert osp.getsize(osp.join(work, 'benchmark.png')) > 0
+    assert json.load(open(osp.join(work, 'benchmark.json')))['accuracy']
+
+
+def test_rendered_digits_vary_in_scale_and_position():
+    tool = _load('tools/analysis_tools/dpt_benchmark.py')
+    x, y, heights = tool.render_digits(64, seed=0)
+    assert x.shape == (64, 3, 64, 64) and set(y.tolist()) <= set(range(10))
+    assert heights.min() >= 10 and heights.max() <= 40
+    centres = [(img[0] > img[0].mean() + 2 * img[0].std()).nonzero().float()
+               .mean(0) for img in x]
+    spread = np.std([c.numpy() for c in centres], axis=0)
+    assert (spread > 5).all()
