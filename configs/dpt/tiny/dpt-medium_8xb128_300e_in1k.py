@@ -1,7 +1,7 @@
 # Tiny twin of ../dpt-medium_8xb128_300e_in1k.py: tiny ImageNet (10 classes, 64x64),
 # a narrow one-block-per-stage DPT, the same recipe (RandAugment, Mixup/CutMix,
 # repeated augmentation, AdamW, warm-up + cosine, drop-path warm-up) on a short
-# schedule (20 epochs of 13 iterations).
+# schedule (40 epochs of 13 iterations).
 _base_ = ['../dpt-medium_8xb128_300e_in1k.py']
 
 data_root = 'data/tiny/imagenet/'
@@ -81,8 +81,8 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_epochs = 20
-warmup_epochs = 2
+max_epochs = 40
+warmup_epochs = 3
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 param_scheduler = [
     dict(
@@ -101,7 +101,7 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 custom_hooks = [
-    dict(type='DropPathWarmupHook', warmup_epochs=10, drop_path_rate=0.1)
+    dict(type='DropPathWarmupHook', warmup_epochs=20, drop_path_rate=0.1)
 ]
 default_hooks = dict(
     logger=dict(interval=10),
