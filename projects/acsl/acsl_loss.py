@@ -39,9 +39,10 @@ def _group_index(group):
 
 @MODELS.register_module()
 class ACSLLoss(nn.Module):
-    """Adaptive Class Suppression Loss over ``C + 1`` sigmoid channels (Sec. 3 of the paper).
+    """Adaptive Class Suppression Loss over ``C + 1`` sigmoid channels (paper, method).
 
-    Each RoI ``i`` has logits ``z_i`` over ``C`` classes plus a background channel
+    The weighting below is the paper's adaptive rule as the released code applies it
+    (CASIA-IVA-Lab/ACSL ``mmdet/models/losses/acsl.py``, commit dd84144). Each RoI ``i`` has logits ``z_i`` over ``C`` classes plus a background channel
     (the LAST one, mmdet 3 layout) and a label ``k_i`` in ``[0, C]`` (``C`` =
     background). With ``p = sigmoid(z)`` and one-hot targets ``y``:
 

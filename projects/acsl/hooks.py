@@ -58,7 +58,7 @@ def freeze_all_but(model, trainable):
 
 @HOOKS.register_module()
 class FreezeAllButHook(Hook):
-    """Train only the named parameters: the decoupled recipe of ACSL (Sec. 4.1).
+    """Train only the named parameters: the decoupled recipe of the released ACSL configs.
 
     The released ACSL recipe fine-tunes only the classifier (``fc_cls``) of a
     softmax-trained detector (``selectp`` in its ``tools/train.py``). This hook sets
