@@ -42,9 +42,10 @@ class ACSLLoss(nn.Module):
     """Adaptive Class Suppression Loss over ``C + 1`` sigmoid channels (paper, method).
 
     The weighting below is the paper's adaptive rule as the released code applies it
-    (CASIA-IVA-Lab/ACSL ``mmdet/models/losses/acsl.py``, commit dd84144). Each RoI ``i`` has logits ``z_i`` over ``C`` classes plus a background channel
-    (the LAST one, mmdet 3 layout) and a label ``k_i`` in ``[0, C]`` (``C`` =
-    background). With ``p = sigmoid(z)`` and one-hot targets ``y``:
+    (CASIA-IVA-Lab/ACSL ``mmdet/models/losses/acsl.py``, commit dd84144). Each RoI
+    ``i`` has logits ``z_i`` over ``C`` classes plus a background channel (the LAST
+    one, mmdet 3 layout) and a label ``k_i`` in ``[0, C]`` (``C`` = background). With
+    ``p = sigmoid(z)`` and one-hot targets ``y``:
 
     * ``w_ij = 1`` for the ground-truth channel ``j = k_i`` (foreground and background);
     * ``w_ij = 1`` for a negative channel whose score reaches ``score_thr``
