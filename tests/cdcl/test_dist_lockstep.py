@@ -11,6 +11,7 @@ import socket
 import time
 from datetime import timedelta
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -129,6 +130,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_two_ranks_stay_in_lockstep(tmp_path):
     ctx = mp.spawn(_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2,
                    join=False)
