@@ -1,4 +1,5 @@
-"""DePatch: the deformable patch embedding of DPT (Chen et al., ACM MM 2021, Sec. 3).
+"""DePatch: the deformable patch embedding of DPT (Chen et al., ACM MM 2021,
+arXiv 2107.14467; the official `Simple_DePatch` + `pointwhCoder`).
 
 A regular patch embedding cuts the feature map into fixed ``s x s`` squares. DePatch
 instead predicts, for every patch, an offset of its centre and the half width and
@@ -27,7 +28,7 @@ def _at_least_fp32(tensor):
 
 
 class DePatchEmbed(BaseModule):
-    """Deformable patch embedding (DPT Sec. 3.2, "DePatch").
+    """Deformable patch embedding ("DePatch", the method section of the DPT paper).
 
     For an input map ``x`` of shape (B, C, H, W) and patch stride ``s`` the output grid
     is ``(Hp, Wp) = (H // s, W // s)``. For the patch in row ``r`` and column ``c``:

@@ -59,7 +59,6 @@ def test_full_config_forward(path):
         assert logits.shape == (2, 1000)
         assert cfg.custom_hooks[0].type == 'DropPathWarmupHook'
     elif cfg.default_scope == 'mmseg':
-        from mmseg.models.utils import resize  # noqa: F401
         with torch.no_grad():
             seg = model(torch.randn(1, 3, 64, 96), mode='tensor')
         assert seg.shape == (1, 150, 16, 24)

@@ -1,4 +1,4 @@
-"""DePatch (DPT Sec. 3.2): initial sampling layout, bounds, gradients, shapes."""
+"""DePatch: initial sampling layout, bounds, gradients, shapes."""
 import math
 
 import pytest
