@@ -3,6 +3,8 @@ MMVRL_VENV ?= $(HOME)/.cache/mmvrl/venv
 PY := $(MMVRL_VENV)/bin/python
 export MMVRL_VENV
 PYTEST_ARGS ?=
+# One single-threaded pytest worker per core.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: install data test test-fast demo clean
 
@@ -13,7 +15,7 @@ data: install
 	$(PY) tools/dataset_converters/make_tiny_datasets.py --out data/tiny
 
 test: data
-	$(PY) -m pytest tests -q -rfE --durations=15 --timeout=900 $(PYTEST_ARGS)
+	$(PY) -m pytest tests -q -rfE -n $(TEST_WORKERS) --durations=20 --timeout=900 $(PYTEST_ARGS)
 
 demo: data
 	$(PY) tools/run_demo.py

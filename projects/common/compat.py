@@ -17,6 +17,9 @@ Each fix is scoped to the library it repairs and is applied once by :func:`apply
 5. mmengine writes checkpoints in place, so a job killed while saving leaves a truncated file that
    ``--resume`` then picks up. Local checkpoints are written to a temporary file in the same folder
    and renamed, which is atomic on POSIX file systems.
+6. mmengine resolves every ``mmdet::<config>`` base by reloading ``pkg_resources`` and
+   re-reading all of the package's metafiles (seconds per config); for config parsing these
+   lookups are memoised (installed packages do not change while a process runs).
 """
 import importlib
 import importlib.util
@@ -97,6 +100,29 @@ def patch_atomic_checkpoint_save():
 
     runner_mod.save_checkpoint = save_checkpoint
     ckpt_mod.save_checkpoint = save_checkpoint
+
+
+def cache_external_config_lookup():
+    """Memoise mmengine's ``package::config`` path resolution."""
+    if not _once('cfg_lookup'):
+        return
+    import functools
+
+    import mmengine.config.config as config_mod
+    config_mod._get_external_cfg_path = functools.lru_cache(maxsize=None)(
+        config_mod._get_external_cfg_path)
+    config_mod.get_installed_path = functools.lru_cache(maxsize=None)(
+        config_mod.get_installed_path)
+    original_is_installed = config_mod.is_installed
+    installed = set()
+
+    def is_installed(package):
+        """mmengine's check, remembered once a package is found."""
+        if package not in installed and original_is_installed(package):
+            installed.add(package)
+        return package in installed
+
+    config_mod.is_installed = is_installed
 
 
 class _NumpyWithFloat(types.ModuleType):
@@ -185,5 +211,6 @@ def apply_all():
     if importlib.util.find_spec('mmengine') is not None:
         patch_checkpoint_loading()
         patch_atomic_checkpoint_save()
+        cache_external_config_lookup()
     patch_lvis()
     patch_mmaction_drn()
