@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 # One single-threaded pytest worker per core.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: install data test test-fast demo clean
+.PHONY: install data test demo clean
 
 install:
 	@bash tools/install.sh
