@@ -19,7 +19,9 @@ model = dict(
         num_layers=4,
         layer_cfg=dict(
             self_attn_cfg=dict(dropout=0.0),
-            cross_attn_cfg=dict(dropout=0.0),
+            # the decoder batch is B*K groups; mmcv's CUDA kernel needs it
+            # divisible by min(B*K, im2col_step): K=20 divides every B*K
+            cross_attn_cfg=dict(dropout=0.0, im2col_step=20),
             ffn_cfg=dict(ffn_drop=0.0))),
     # prompt_file: a (80, d_p) .npy of class prompts (CLIP text embeddings of
     # "a {class}" in the paper); None learns them from a random init.
@@ -45,6 +47,7 @@ model = dict(
         classifier_layers=2,
         init_prob=0.01,
         combine='multiple',
+        im2col_step=20,
         loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0,
                       alpha=0.25, loss_weight=2.0),
         loss_bbox=dict(type='L1Loss', loss_weight=5.0),

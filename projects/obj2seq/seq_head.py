@@ -78,12 +78,15 @@ class SequencePredictor(nn.Module):
             that predicts all attributes at once from the query).
         classifier_layers (int): 2 ("dict") or 1 ("linear").
         init_prob (float): initial object probability.
+        im2col_step (int): CUDA deformable-attention chunk; the kernel needs the
+            group count S to be divisible by ``min(S, im2col_step)``.
     """
 
     def __init__(self, embed_dims: int = 256, num_heads: int = 8,
                  num_levels: int = 4, num_points: int = 4, num_steps: int = 4,
                  num_keypoints: int = 0, mode: str = 'sequence',
-                 classifier_layers: int = 2, init_prob: float = 0.01) -> None:
+                 classifier_layers: int = 2, init_prob: float = 0.01,
+                 im2col_step: int = 64) -> None:
         super().__init__()
         if num_steps != 4 + 2 * num_keypoints:
             raise ValueError(
@@ -102,7 +105,7 @@ class SequencePredictor(nn.Module):
             self.cross_attn = MultiScaleDeformableAttention(
                 embed_dims=embed_dims, num_heads=num_heads,
                 num_levels=num_levels, num_points=num_points, dropout=0.,
-                batch_first=True)
+                im2col_step=im2col_step, batch_first=True)
             self.cross_attn.value_proj = nn.Identity()
             self.norm1 = nn.LayerNorm(embed_dims)
             self.signal_fcs = nn.ModuleList(
@@ -215,6 +218,7 @@ class Obj2SeqHead(BaseModule):
         embed_dims, num_heads, num_levels, num_points: attention sizes.
         num_keypoints (int): 0 for detection, 17 for COCO pose.
         predictor (str): ``'sequence'`` or ``'parallel'`` (baseline).
+        im2col_step (int): see :class:`SequencePredictor`.
         classifier_layers (int): 2 ("dict") or 1 ("linear").
         init_prob (float): object probability at init. Defaults to 0.01.
         combine (str): ``'multiple'``: score = sigma(o) * sigma(s_(b,c)) through
@@ -236,6 +240,7 @@ class Obj2SeqHead(BaseModule):
                  classifier_layers: int = 2,
                  init_prob: float = 0.01,
                  combine: str = 'multiple',
+                 im2col_step: int = 64,
                  share_pred_layer: bool = True,
                  num_pred_layer: int = 4,
                  as_two_stage: bool = False,
@@ -265,7 +270,7 @@ class Obj2SeqHead(BaseModule):
         predictor_layer = SequencePredictor(
             embed_dims, num_heads, num_levels, num_points,
             4 + 2 * num_keypoints, num_keypoints, predictor,
-            classifier_layers, init_prob)
+            classifier_layers, init_prob, im2col_step)
         if share_pred_layer:
             self.predictors = nn.ModuleList([predictor_layer])
         else:
