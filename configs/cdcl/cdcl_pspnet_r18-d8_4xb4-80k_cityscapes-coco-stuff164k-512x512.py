@@ -51,7 +51,10 @@ train_dataloader = dict(
         min_per_source=2),
     dataset=dict(
         type='ConcatDataset',
-        datasets=[{{_base_.cityscapes_train}}, {{_base_.coco_stuff_train}}],
+        datasets=[
+            {{_base_.cityscapes_train}},
+            {{_base_.coco_stuff_train}}
+        ],
         ignore_keys=cdcl_ignore_keys))
 val_dataloader = dict(
     batch_size=1,
@@ -60,7 +63,10 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ConcatDataset',
-        datasets=[{{_base_.cityscapes_val}}, {{_base_.coco_stuff_val}}],
+        datasets=[
+            {{_base_.cityscapes_val}},
+            {{_base_.coco_stuff_val}}
+        ],
         ignore_keys=cdcl_ignore_keys))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])

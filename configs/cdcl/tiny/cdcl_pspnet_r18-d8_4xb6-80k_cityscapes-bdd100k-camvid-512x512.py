@@ -1,4 +1,7 @@
-_base_ = ['../cdcl_pspnet_r18-d8_4xb6-80k_cityscapes-bdd100k-camvid-512x512.py', '../_base_/tiny_datasets.py']
+_base_ = [
+    '../cdcl_pspnet_r18-d8_4xb6-80k_cityscapes-bdd100k-camvid-512x512.py',
+    '../_base_/tiny_datasets.py'
+]
 
 # Tiny twin: 128x128 crops of the tiny datasets, a 16-channel ResNet-18, no pretrained
 # weights, 300 iterations.
@@ -13,11 +16,19 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     sampler=dict(batch_size=12),
-    dataset=dict(datasets=[{{_base_.tiny_cityscapes_train}}, {{_base_.tiny_bdd100k_train}}, {{_base_.tiny_camvid_train}}]))
+    dataset=dict(datasets=[
+        {{_base_.tiny_cityscapes_train}},
+        {{_base_.tiny_bdd100k_train}},
+        {{_base_.tiny_camvid_train}}
+    ]))
 val_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(datasets=[{{_base_.tiny_cityscapes_val}}, {{_base_.tiny_bdd100k_val}}, {{_base_.tiny_camvid_val}}]))
+    dataset=dict(datasets=[
+        {{_base_.tiny_cityscapes_val}},
+        {{_base_.tiny_bdd100k_val}},
+        {{_base_.tiny_camvid_val}}
+    ]))
 test_dataloader = val_dataloader
 train_cfg = dict(max_iters=300, val_interval=300)
 param_scheduler = [

@@ -1,4 +1,7 @@
-_base_ = ['../pspnet_r18-d8_4xb2-80k_camvid-512x512.py', '../_base_/tiny_datasets.py']
+_base_ = [
+    '../pspnet_r18-d8_4xb2-80k_camvid-512x512.py',
+    '../_base_/tiny_datasets.py'
+]
 
 # Tiny twin: 128x128 crops of the tiny datasets, a 16-channel ResNet-18, no pretrained
 # weights, 300 iterations.
