@@ -220,3 +220,19 @@ def test_branch_count_mismatch_is_rejected_at_build_time():
 
 def test_model_class_is_registered():
     assert isinstance(build(cdcl_cfg((4, 3))), CDCLEncoderDecoder)
+
+
+def test_two_dataset_loss_equals_single_models_sharing_convs():
+    """Spec (g): the CDCL loss of dataset i equals the loss of a plain PSPNet that shares
+    the convolutions and owns branch i's BN and classifier."""
+    model = build(cdcl_cfg((4, 3))).double()
+    model.train()
+    inputs, samples = make_batch([0, 1, 1, 0])
+    inputs = inputs.double()
+    losses = model.loss(inputs, samples)
+    for branch, classes, rows in ((0, 4, [0, 3]), (1, 3, [1, 2])):
+        stock = build(stock_cfg(classes)).double().train()
+        _copy_into_stock(model, stock, branch=branch)
+        ref = stock.loss(inputs[rows], [samples[r] for r in rows])
+        for key, value in ref.items():
+            torch.testing.assert_close(losses[f'd{branch}.{key}'], value)
