@@ -76,4 +76,3 @@ val_evaluator = dict(
 test_evaluator = val_evaluator
 
 optim_wrapper = dict(optimizer=dict(lr=3e-4))
-visualizer = dict(type='KeypointDetLocalVisualizer')

@@ -82,3 +82,5 @@ optim_wrapper = dict(
         }))
 
 auto_scale_lr = dict(base_batch_size=8)
+# draws keypoints when present and writes PNG files (tools/test.py --show-dir)
+visualizer = dict(type='KeypointDetLocalVisualizer')

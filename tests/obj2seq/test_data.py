@@ -193,10 +193,8 @@ def test_visualizer_draws_skeletons(tmp_path):
     plain = vis.get_image().copy()
     pred.keypoints = torch.tensor(
         [[[10. + 2 * j, 10. + 2 * j] for j in range(17)]])
-    out_file = str(tmp_path / 'kpts.png')
     vis.add_datasample('kpts', image, sample, draw_gt=False, show=False,
-                       out_file=out_file)
+                       out_file=str(tmp_path / 'kpts.jpg'))
     drawn = vis.get_image()
     assert (drawn != plain).any()
-    import os.path as osp
-    assert osp.isfile(out_file)
+    assert (tmp_path / 'kpts.png').is_file()  # always written as PNG

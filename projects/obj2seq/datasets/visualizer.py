@@ -1,4 +1,6 @@
 """Detections with keypoint skeletons drawn on images (used by ``--show-dir``)."""
+import os.path as osp
+
 import numpy as np
 from mmengine.structures import InstanceData
 
@@ -10,7 +12,8 @@ from .coco_keypoint import COCO_SKELETON
 
 @VISUALIZERS.register_module()
 class KeypointDetLocalVisualizer(DetLocalVisualizer):
-    """DetLocalVisualizer that also draws ``instances.keypoints`` and the skeleton.
+    """DetLocalVisualizer that also draws ``instances.keypoints`` and the skeleton,
+    and saves PNG files (``out_file`` gets a ``.png`` extension).
 
     Args:
         skeleton (sequence[tuple[int, int]]): joint pairs to connect. Defaults
@@ -26,6 +29,13 @@ class KeypointDetLocalVisualizer(DetLocalVisualizer):
         self.skeleton = [tuple(p) for p in skeleton]
         self.keypoint_color = keypoint_color
         self.radius = radius
+
+    def add_datasample(self, name, image, data_sample=None, *args,
+                       out_file=None, **kwargs) -> None:
+        if out_file is not None:
+            out_file = osp.splitext(out_file)[0] + '.png'
+        super().add_datasample(name, image, data_sample, *args,
+                               out_file=out_file, **kwargs)
 
     def _draw_instances(self, image: np.ndarray, instances: InstanceData,
                         classes, palette) -> np.ndarray:
