@@ -146,3 +146,16 @@ def test_pkg_resources_available():
     import pkg_resources  # noqa: F401
     cfg = Config.fromfile('configs/baselines/faster-rcnn_r50_fpn_1x_coco.py')
     assert cfg.model.type == 'FasterRCNN'
+
+
+def test_collate_fn_scope_tag_is_dropped():
+    """Configs inheriting ``mmpretrain::`` bases tag collate_fn with ``_scope_``; the
+    Runner must not pass it on to the collate function."""
+    from mmengine.runner import Runner
+    data = [(torch.tensor([1.0]), 0)] * 4
+    loader = Runner.build_dataloader(dict(
+        dataset=data, batch_size=2, sampler=dict(type='DefaultSampler',
+                                                 shuffle=False),
+        collate_fn=dict(type='default_collate', _scope_='mmpretrain')))
+    batch = next(iter(loader))
+    assert batch[0].shape == (2, 1)

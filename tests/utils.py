@@ -35,10 +35,8 @@ def load_tool(name):
 
 def build_model(cfg):
     """Build ``cfg.model`` in the config's default scope."""
-    from mmengine.registry import DefaultScope, init_default_scope
-    from mmengine.registry import MODELS
+    from mmengine.registry import MODELS, DefaultScope
     scope = cfg.get('default_scope', 'mmdet')
-    init_default_scope(scope)
     with DefaultScope.overwrite_default_scope(scope):
         return MODELS.build(cfg.model)
 

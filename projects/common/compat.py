@@ -20,6 +20,9 @@ Each fix is scoped to the library it repairs and is applied once by :func:`apply
 6. mmengine resolves every ``mmdet::<config>`` base by reloading ``pkg_resources`` and
    re-reading all of the package's metafiles (seconds per config); for config parsing these
    lookups are memoised (installed packages do not change while a process runs).
+7. mmengine tags every typed dict inherited from a ``package::`` base with ``_scope_``; for a
+   dataloader's ``collate_fn`` the Runner passes that tag on to the function (``TypeError``).
+   The tag is dropped from ``collate_fn`` before the Runner builds the dataloader.
 """
 import importlib
 import importlib.util
@@ -125,6 +128,27 @@ def cache_external_config_lookup():
     config_mod.is_installed = is_installed
 
 
+def patch_collate_fn_scope():
+    """Drop the ``_scope_`` tag from ``collate_fn`` configs before building dataloaders."""
+    if not _once('collate_scope'):
+        return
+    from mmengine.runner import Runner
+
+    original = Runner.build_dataloader
+
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        if isinstance(dataloader, dict) and isinstance(
+                dataloader.get('collate_fn'), dict) and \
+                '_scope_' in dataloader['collate_fn']:
+            dataloader = dataloader.copy()
+            collate_fn = dict(dataloader['collate_fn'])
+            collate_fn.pop('_scope_')
+            dataloader['collate_fn'] = collate_fn
+        return original(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
+
+    Runner.build_dataloader = staticmethod(build_dataloader)
+
+
 class _NumpyWithFloat(types.ModuleType):
     """numpy proxy that restores the removed ``np.float`` alias for one module."""
 
@@ -212,5 +236,6 @@ def apply_all():
         patch_checkpoint_loading()
         patch_atomic_checkpoint_save()
         cache_external_config_lookup()
+        patch_collate_fn_scope()
     patch_lvis()
     patch_mmaction_drn()
