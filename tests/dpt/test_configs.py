@@ -65,3 +65,24 @@ def test_full_config_forward(path):
     else:
         # one training step per detector family (the DPT-Tiny configs)
         _det_forward(model, cfg, with_loss='dpt-tiny' in path)
+
+
+def test_imagenet_weight_decay_follows_timm_rule():
+    """No decay on 1-D parameters (incl. DePatch's wh_bias) and the cls token;
+    position embeddings and weights keep wd 0.05."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'dpt', 'tiny', 'dpt-tiny_8xb128_300e_in1k.py'))
+    model = _build(cfg)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    decay = {}
+    names = {id(p): n for n, p in model.named_parameters()}
+    for group in wrapper.optimizer.param_groups:
+        for p in group['params']:
+            decay[names[id(p)]] = group['weight_decay']
+    assert decay['backbone.patch_embeds.1.wh_bias'] == 0
+    assert decay['backbone.cls_token'] == 0
+    assert decay['backbone.stages.0.0.norm1.weight'] == 0
+    assert decay['backbone.patch_embeds.1.output_proj.bias'] == 0
+    assert decay['backbone.pos_embeds.0.pos_embed'] == 0.05
+    assert decay['backbone.patch_embeds.1.offset_predictor.weight'] == 0.05
