@@ -18,6 +18,8 @@ def test_show_dir_writes_images(path, tiny_data, tmp_path):
     load_tool('train').main([path, '--work-dir', work_dir, '--no-validate'] +
                             as_cli(opts))
     test_opts = {k: v for k, v in opts.items() if k.startswith('test_')}
+    test_opts['experiment_name'] = opts['experiment_name'] + '_test'
+    test_opts['visualizer.name'] = test_opts['experiment_name']
     load_tool('test').main(
         [path, _last_checkpoint(work_dir), '--work-dir', work_dir,
          '--show-dir', 'painted'] + as_cli(test_opts))

@@ -31,6 +31,8 @@ def test_tiny_twin_trains_and_evaluates(path, tiny_data, tmp_path):
     ckpt = _last_checkpoint(work_dir)
     test_opts = {k: v for k, v in opts.items() if k.startswith('test_')}
     test_opts['experiment_name'] = opts['experiment_name'] + '_test'
+    if 'visualizer.name' in opts:
+        test_opts['visualizer.name'] = test_opts['experiment_name']
     metrics = load_tool('test').main(
         [path, ckpt, '--work-dir', work_dir] + as_cli(test_opts))
     assert metrics, f'{path}: the evaluator returned no metric'

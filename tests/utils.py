@@ -57,7 +57,12 @@ def _dataset_leaf_keys(node, prefix):
 
 def smoke_options(cfg, num_val=2):
     """``--cfg-options`` that shrink a tiny twin to a 2-iteration train + small eval."""
-    opts = {'experiment_name': f'smoke_{uuid.uuid4().hex[:8]}'}
+    name = f'smoke_{uuid.uuid4().hex[:8]}'
+    opts = {'experiment_name': name}
+    if isinstance(cfg.get('visualizer'), dict):
+        # Host configs name their visualizer 'visualizer'; in one process a second
+        # runner would otherwise get the first runner's (other host's) instance.
+        opts['visualizer.name'] = name
     train_cfg = cfg.get('train_cfg') or {}
     loop = train_cfg.get('type', '')
     by_epoch = 'max_epochs' in train_cfg or loop == 'EpochBasedTrainLoop'
