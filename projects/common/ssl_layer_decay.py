@@ -29,7 +29,7 @@ class BackboneLayerDecayOptimWrapperConstructor(
         if get_layer_depth is None and not hasattr(module, 'get_layer_depth'):
             backbone = getattr(module, 'backbone', None)
             if backbone is None or not hasattr(backbone, 'get_layer_depth'):
-                raise NotImplementedError(
+                raise TypeError(
                     f'{type(module).__name__} and its backbone '
                     f'{type(backbone).__name__} have no get_layer_depth; use a '
                     'ViT backbone from mmpretrain (e.g. '
