@@ -1,109 +1,24 @@
 # Tiny twin of ../dpt-tiny_8xb128_300e_in1k.py: tiny ImageNet (10 classes, 64x64),
-# a narrow one-block-per-stage DPT, the same recipe (RandAugment, Mixup/CutMix,
-# repeated augmentation, AdamW, warm-up + cosine, drop-path warm-up) on a short
-# schedule (40 epochs of 13 iterations).
-_base_ = ['../dpt-tiny_8xb128_300e_in1k.py']
+# a narrow one-block-per-stage DPT, the same recipe on a short schedule; the
+# settings are shared with the other DPT ImageNet twins in _base_/tiny_in1k.py.
+_base_ = ['../dpt-tiny_8xb128_300e_in1k.py', './_base_/tiny_in1k.py']
 
-data_root = 'data/tiny/imagenet/'
-classes = ('tench', 'goldfish', 'great white shark', 'tiger shark',
-           'hammerhead', 'electric ray', 'stingray', 'cock', 'hen', 'ostrich')
-img_size = 64
-
-model = dict(
-    backbone=dict(
-        arch=dict(
-            _delete_=True,
-            embed_dims=[16, 32, 64, 96],
-            depths=[1, 1, 1, 1],
-            num_heads=[1, 2, 2, 4],
-            mlp_ratios=[2, 2, 2, 2],
-            sr_ratios=[8, 4, 2, 1]),
-        pretrain_img_size=img_size,
-        init_cfg=None),
-    head=dict(num_classes=10, in_channels=96, topk=(1, 5)))
-data_preprocessor = dict(num_classes=10)
-
-bgr_mean = [103.53, 116.28, 123.675]
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResizedCrop',
-        scale=img_size,
-        crop_ratio_range=(0.35, 1.0),
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(
-            pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=bgr_mean,
-        fill_std=[57.375, 57.12, 58.395]),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='ResizeEdge',
-        scale=73,
-        edge='short',
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=50,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        pipeline=test_pipeline))
+data_root = _base_.tiny_in1k_data_root
+classes = _base_.tiny_in1k_classes
+img_size = _base_.tiny_in1k_img_size
+model = _base_.tiny_in1k_model
+data_preprocessor = _base_.tiny_in1k_data_preprocessor
+bgr_mean = _base_.tiny_in1k_bgr_mean
+train_pipeline = _base_.tiny_in1k_train_pipeline
+test_pipeline = _base_.tiny_in1k_test_pipeline
+train_dataloader = _base_.tiny_in1k_train_dataloader
+val_dataloader = _base_.tiny_in1k_val_dataloader
 test_dataloader = val_dataloader
-
-max_epochs = 40
-warmup_epochs = 3
-optim_wrapper = dict(optimizer=dict(lr=2e-3))
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        begin=0,
-        end=warmup_epochs,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=warmup_epochs,
-        end=max_epochs)
-]
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-custom_hooks = [
-    dict(type='DropPathWarmupHook', warmup_epochs=20, drop_path_rate=0.1)
-]
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=32)
+max_epochs = _base_.tiny_in1k_max_epochs
+warmup_epochs = _base_.tiny_in1k_warmup_epochs
+optim_wrapper = _base_.tiny_in1k_optim_wrapper
+param_scheduler = _base_.tiny_in1k_param_scheduler
+train_cfg = _base_.tiny_in1k_train_cfg
+custom_hooks = _base_.tiny_in1k_custom_hooks
+default_hooks = _base_.tiny_in1k_default_hooks
+auto_scale_lr = _base_.tiny_in1k_auto_scale_lr

@@ -2,78 +2,21 @@
 # this twin swaps the dataset for tiny Cityscapes (mmseg's CityscapesDataset, 19
 # classes, 128x256 images, 128x128 crops); a narrow one-block-per-stage DPT, a
 # 32-channel FPN and head, no pretrained weights, 200 iterations.
-_base_ = ['../fpn_dpt-tiny_8xb2_80k_ade20k-512x512.py']
-
-data_root = 'data/tiny/cityscapes/'
-crop_size = (128, 128)
-model = dict(
-    data_preprocessor=dict(size=crop_size),
-    backbone=dict(
-        arch=dict(
-            _delete_=True,
-            embed_dims=[16, 32, 48, 64],
-            depths=[1, 1, 1, 1],
-            num_heads=[1, 2, 2, 4],
-            mlp_ratios=[2, 2, 2, 2],
-            sr_ratios=[8, 4, 2, 1]),
-        pretrain_img_size=crop_size,
-        init_cfg=None),
-    neck=dict(in_channels=[16, 32, 48, 64], out_channels=32),
-    decode_head=dict(
-        in_channels=[32, 32, 32, 32],
-        channels=16,
-        num_classes=19,
-        norm_cfg=dict(type='BN', requires_grad=True)))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(
-        type='RandomResize',
-        scale=(256, 128),
-        ratio_range=(0.75, 1.5),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
+_base_ = [
+    '../fpn_dpt-tiny_8xb2_80k_ade20k-512x512.py',
+    './_base_/tiny_ade20k.py'
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(256, 128), keep_ratio=True),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs')
-]
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        _delete_=True,
-        type='CityscapesDataset',
-        data_root=data_root,
-        data_prefix=dict(
-            img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        _delete_=True,
-        type='CityscapesDataset',
-        data_root=data_root,
-        data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
-        pipeline=test_pipeline))
+
+data_root = _base_.tiny_seg_data_root
+crop_size = _base_.tiny_seg_crop_size
+model = _base_.tiny_seg_model
+train_pipeline = _base_.tiny_seg_train_pipeline
+test_pipeline = _base_.tiny_seg_test_pipeline
+train_dataloader = _base_.tiny_seg_train_dataloader
+val_dataloader = _base_.tiny_seg_val_dataloader
 test_dataloader = val_dataloader
-
-iters = 200
-train_cfg = dict(max_iters=iters, val_interval=iters)
-param_scheduler = [
-    dict(
-        type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=iters,
-        by_epoch=False)
-]
-optim_wrapper = dict(optimizer=dict(lr=1e-3))
-default_hooks = dict(
-    logger=dict(interval=20), checkpoint=dict(by_epoch=False, interval=iters))
+iters = _base_.tiny_seg_iters
+train_cfg = _base_.tiny_seg_train_cfg
+param_scheduler = _base_.tiny_seg_param_scheduler
+optim_wrapper = _base_.tiny_seg_optim_wrapper
+default_hooks = _base_.tiny_seg_default_hooks

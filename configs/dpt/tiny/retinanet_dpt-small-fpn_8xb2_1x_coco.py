@@ -1,87 +1,25 @@
 # Tiny twin of ../retinanet_dpt-small-fpn_8xb2_1x_coco.py: tiny COCO (8 classes,
 # 128-192 px images resized to at most 192), a narrow one-block-per-stage DPT,
 # a 32-channel RetinaNet neck/head, no pretrained weights, short schedule.
-_base_ = ['../retinanet_dpt-small-fpn_8xb2_1x_coco.py']
-
-data_root = 'data/tiny/coco/'
-classes = ('person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus',
-           'train', 'truck')
-metainfo = dict(classes=classes)
-img_scale = (192, 192)
-
-model = dict(
-    backbone=dict(
-        arch=dict(
-            _delete_=True,
-            embed_dims=[16, 32, 48, 64],
-            depths=[1, 1, 1, 1],
-            num_heads=[1, 2, 2, 4],
-            mlp_ratios=[2, 2, 2, 2],
-            sr_ratios=[8, 4, 2, 1]),
-        pretrain_img_size=img_scale,
-        init_cfg=None),
-    neck=dict(in_channels=[16, 32, 48, 64], out_channels=32),
-    bbox_head=dict(
-        num_classes=len(classes),
-        in_channels=32,
-        feat_channels=32,
-        stacked_convs=1),
-    test_cfg=dict(nms_pre=200, score_thr=0.005, max_per_img=50))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+_base_ = [
+    '../retinanet_dpt-small-fpn_8xb2_1x_coco.py',
+    './_base_/tiny_coco_retinanet_1x.py'
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
-]
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img='train2017/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=4),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=2,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='annotations/instances_val2017.json',
-        data_prefix=dict(img='val2017/'),
-        pipeline=test_pipeline))
+
+data_root = _base_.tiny_coco_data_root
+classes = _base_.tiny_coco_classes
+metainfo = _base_.tiny_coco_metainfo
+img_scale = _base_.tiny_coco_img_scale
+model = _base_.tiny_coco_model
+train_pipeline = _base_.tiny_coco_train_pipeline
+test_pipeline = _base_.tiny_coco_test_pipeline
+train_dataloader = _base_.tiny_coco_train_dataloader
+val_dataloader = _base_.tiny_coco_val_dataloader
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
+val_evaluator = _base_.tiny_coco_val_evaluator
 test_evaluator = val_evaluator
-
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=20),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_epochs,
-        by_epoch=True,
-        milestones=[8, 11],
-        gamma=0.1)
-]
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=4)
+max_epochs = _base_.tiny_coco_max_epochs
+train_cfg = _base_.tiny_coco_train_cfg
+param_scheduler = _base_.tiny_coco_param_scheduler
+default_hooks = _base_.tiny_coco_default_hooks
+auto_scale_lr = _base_.tiny_coco_auto_scale_lr
