@@ -1,15 +1,17 @@
 # Tiny twin of ../obj2seq-mlc_r50_8xb1-50e_coco.py: tiny COCO (8 classes), 128 px, a
 # quarter-width ResNet-18 without pretrained weights, d=32, 1 encoder layer, 1
 # indicator block; only the indicator is trained (multi-label mAP).
-_base_ = ['../obj2seq-mlc_r50_8xb1-50e_coco.py']
+_base_ = [
+    '../obj2seq-mlc_r50_8xb1-50e_coco.py',
+    './_base_/tiny_coco_det.py'
+]
 
-data_root = 'data/tiny/coco/'
-classes = ('person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus',
-           'train', 'truck')
-metainfo = dict(classes=classes)
-img_scale = (128, 128)
-d = 32
-levels = 2
+data_root = _base_.tiny_det_data_root
+classes = _base_.tiny_det_classes
+metainfo = _base_.tiny_det_metainfo
+img_scale = _base_.tiny_det_img_scale
+d = _base_.tiny_det_d
+levels = _base_.tiny_det_levels
 
 model = dict(
     num_queries=10,
@@ -39,33 +41,10 @@ model = dict(
         num_classes=len(classes), embed_dims=d, num_heads=4,
         num_levels=levels, num_points=2))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor')),
-]
-train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(
-        data_root=data_root, metainfo=metainfo,
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img='train2017/'), pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(
-        data_root=data_root, metainfo=metainfo,
-        ann_file='annotations/instances_val2017.json',
-        data_prefix=dict(img='val2017/'), pipeline=test_pipeline))
+train_pipeline = _base_.tiny_det_train_pipeline
+test_pipeline = _base_.tiny_det_test_pipeline
+train_dataloader = _base_.tiny_det_train_dataloader
+val_dataloader = _base_.tiny_det_val_dataloader
 test_dataloader = val_dataloader
 
 max_epochs = 20
@@ -74,8 +53,8 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
          milestones=[16], gamma=0.1)
 ]
-optim_wrapper = dict(optimizer=dict(lr=1e-3), clip_grad=dict(max_norm=1.0))
+optim_wrapper = _base_.tiny_det_optim_wrapper
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=4)
+auto_scale_lr = _base_.tiny_det_auto_scale_lr
