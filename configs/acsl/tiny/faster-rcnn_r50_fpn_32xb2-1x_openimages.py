@@ -1,65 +1,23 @@
 # Tiny twin of ../faster-rcnn_r50_fpn_32xb2-1x_openimages.py: tiny Open Images (11 boxable classes, 192 px, group-of boxes,
 # image-level labels), ResNet-50 at 1/8 width, narrow FPN/RPN/RoI heads, few proposals,
 # short schedule, no pretrained weights.
-_base_ = ['../faster-rcnn_r50_fpn_32xb2-1x_openimages.py']
-
-data_root = 'data/tiny/OpenImages/'
-img_scale = (192, 192)
-
-model = dict(
-    backbone=dict(
-        base_channels=8, frozen_stages=-1, norm_eval=False, init_cfg=None),
-    neck=dict(in_channels=[32, 64, 128, 256], out_channels=32),
-    rpn_head=dict(
-        in_channels=32, feat_channels=32,
-        anchor_generator=dict(scales=[4], strides=[4, 8, 16, 32, 64])),
-    roi_head=dict(
-        bbox_roi_extractor=dict(
-            out_channels=32, roi_layer=dict(output_size=4)),
-        bbox_head=dict(
-            in_channels=32, fc_out_channels=64, roi_feat_size=4,
-            num_classes=11)),
-    train_cfg=dict(
-        rpn=dict(sampler=dict(num=64)),
-        rpn_proposal=dict(nms_pre=300, max_per_img=100),
-        rcnn=dict(sampler=dict(num=64))),
-    test_cfg=dict(
-        rpn=dict(nms_pre=300, max_per_img=100),
-        rcnn=dict(max_per_img=50)))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
+_base_ = [
+    '../faster-rcnn_r50_fpn_32xb2-1x_openimages.py',
+    './_base_/tiny_openimages_faster-rcnn.py'
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor', 'instances', 'image_level_labels')),
-]
-train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=2, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root, pipeline=test_pipeline))
+
+data_root = _base_.tiny_oi_data_root
+img_scale = _base_.tiny_oi_img_scale
+model = _base_.tiny_oi_model
+train_pipeline = _base_.tiny_oi_train_pipeline
+test_pipeline = _base_.tiny_oi_test_pipeline
+train_dataloader = _base_.tiny_oi_train_dataloader
+val_dataloader = _base_.tiny_oi_val_dataloader
 test_dataloader = val_dataloader
-
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
-         milestones=[8, 11], gamma=0.1),
-]
-optim_wrapper = dict(optimizer=dict(lr=0.04))
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=4)
+max_epochs = _base_.tiny_oi_max_epochs
+train_cfg = _base_.tiny_oi_train_cfg
+param_scheduler = _base_.tiny_oi_param_scheduler
+optim_wrapper = _base_.tiny_oi_optim_wrapper
+default_hooks = _base_.tiny_oi_default_hooks
+auto_scale_lr = _base_.tiny_oi_auto_scale_lr
 load_from = None

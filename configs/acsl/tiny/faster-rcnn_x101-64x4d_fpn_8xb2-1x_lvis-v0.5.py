@@ -1,82 +1,30 @@
 # Tiny twin of ../faster-rcnn_x101-64x4d_fpn_8xb2-1x_lvis-v0.5.py: tiny LVIS v0.5 (30 classes, 10 rare /
 # 10 common / 10 frequent, 128-160 px), ResNeXt-101 (64x4d -> 4x4d) at 1/8 width, narrow FPN/RPN/RoI heads,
 # few proposals, short schedule, no pretrained weights.
-_base_ = ['../faster-rcnn_x101-64x4d_fpn_8xb2-1x_lvis-v0.5.py']
+_base_ = [
+    '../faster-rcnn_x101-64x4d_fpn_8xb2-1x_lvis-v0.5.py',
+    './_base_/tiny_lvis-v0.5_faster-rcnn.py'
+]
 
-data_root = 'data/tiny/lvis_v0.5/'
-classes = (
-    'airplane', 'apple', 'backpack', 'banana', 'baseball_bat', 'bicycle', 'book',
-    'bottle', 'bowl', 'cake', 'chair', 'clock', 'cow', 'cup', 'dog', 'elephant',
-    'frisbee', 'giraffe', 'horse', 'kite', 'motorcycle', 'pizza', 'sheep',
-    'umbrella', 'zebra', 'bench', 'bird', 'knife', 'laptop_computer', 'toothbrush')
-metainfo = dict(classes=classes)
-img_scale = (160, 160)
-
+data_root = _base_.tiny_lvis_data_root
+classes = _base_.tiny_lvis_classes
+metainfo = _base_.tiny_lvis_metainfo
+img_scale = _base_.tiny_lvis_img_scale
 model = dict(
+    _base_.tiny_lvis_model,
     backbone=dict(
-        groups=4, base_width=4, base_channels=8, frozen_stages=-1,
-        norm_eval=False, init_cfg=None),
-    neck=dict(in_channels=[32, 64, 128, 256], out_channels=32),
-    rpn_head=dict(
-        in_channels=32, feat_channels=32,
-        anchor_generator=dict(scales=[4], strides=[4, 8, 16, 32, 64])),
-    roi_head=dict(
-        bbox_roi_extractor=dict(
-            out_channels=32, roi_layer=dict(output_size=4)),
-        bbox_head=dict(
-            in_channels=32, fc_out_channels=64, roi_feat_size=4,
-            num_classes=len(classes))),
-    train_cfg=dict(
-        rpn=dict(sampler=dict(num=64)),
-        rpn_proposal=dict(nms_pre=300, max_per_img=100),
-        rcnn=dict(sampler=dict(num=64))),
-    test_cfg=dict(
-        rpn=dict(nms_pre=300, max_per_img=100),
-        rcnn=dict(max_per_img=50)))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor')),
-]
-train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(
-        data_root=data_root, metainfo=metainfo,
-        ann_file='annotations/lvis_v0.5_train.json',
-        data_prefix=dict(img='train2017/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=4),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=2, num_workers=0, persistent_workers=False,
-    dataset=dict(
-        data_root=data_root, metainfo=metainfo,
-        ann_file='annotations/lvis_v0.5_val.json',
-        data_prefix=dict(img='val2017/'), pipeline=test_pipeline))
+        groups=4, base_width=4, **_base_.tiny_lvis_model.backbone))
+train_pipeline = _base_.tiny_lvis_train_pipeline
+test_pipeline = _base_.tiny_lvis_test_pipeline
+train_dataloader = _base_.tiny_lvis_train_dataloader
+val_dataloader = _base_.tiny_lvis_val_dataloader
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/lvis_v0.5_val.json')
+val_evaluator = _base_.tiny_lvis_val_evaluator
 test_evaluator = val_evaluator
-
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
-         milestones=[8, 11], gamma=0.1),
-]
-optim_wrapper = dict(optimizer=dict(lr=0.04))
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=4)
+max_epochs = _base_.tiny_lvis_max_epochs
+train_cfg = _base_.tiny_lvis_train_cfg
+param_scheduler = _base_.tiny_lvis_param_scheduler
+optim_wrapper = _base_.tiny_lvis_optim_wrapper
+default_hooks = _base_.tiny_lvis_default_hooks
+auto_scale_lr = _base_.tiny_lvis_auto_scale_lr
 load_from = None
