@@ -1,56 +1,27 @@
 # Shared by the tiny twins of ../obj2seq-pose_r50_8xb1-{50e,150e}_coco-keypoint.py:
-# tiny COCO stick-figure persons, 128 px, quarter-width ResNet-18 without
-# pretrained weights, d=32, 2 levels, 1 encoder / 2 decoder layers, 10 queries
-# per image, the full 38-step sequence. Every name carries the tiny_pose_ prefix
-# so that it never clashes with a key of the full config; each twin assigns them
-# to the real keys.
-tiny_pose_data_root = 'data/tiny/coco/'
-tiny_pose_img_scale = (128, 128)
-tiny_pose_d = 32
-tiny_pose_levels = 2
+# tiny COCO stick-figure persons, 128 px, and the tiny Obj2Seq model and schedule
+# of tiny_coco_det.py (quarter-width ResNet-18 without pretrained weights, d=32,
+# 2 levels, 1 encoder / 2 decoder layers, 10 queries per image) without the
+# class indicator; the full 38-step sequence. Every name carries the tiny_pose_
+# prefix so that it never clashes with a key of the full config; each twin
+# assigns them to the real keys.
+_base_ = ['./tiny_coco_det.py']
 
-tiny_pose_model = dict(
-    num_queries=10,
-    num_feature_levels=tiny_pose_levels,
-    backbone=dict(
-        depth=18,
-        base_channels=16,
-        out_indices=(2, 3),
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        init_cfg=None),
-    neck=dict(
-        in_channels=[64, 128],
-        out_channels=tiny_pose_d,
-        num_outs=tiny_pose_levels,
-        norm_cfg=dict(type='GN', num_groups=8)),
-    encoder=dict(
-        num_layers=1,
-        layer_cfg=dict(
-            self_attn_cfg=dict(
-                embed_dims=tiny_pose_d,
-                num_heads=4,
-                num_levels=tiny_pose_levels,
-                num_points=2),
-            ffn_cfg=dict(embed_dims=tiny_pose_d, feedforward_channels=64))),
-    decoder=dict(
-        num_layers=2,
-        layer_cfg=dict(
-            self_attn_cfg=dict(embed_dims=tiny_pose_d, num_heads=4),
-            cross_attn_cfg=dict(
-                embed_dims=tiny_pose_d,
-                num_heads=4,
-                num_levels=tiny_pose_levels,
-                num_points=2),
-            ffn_cfg=dict(embed_dims=tiny_pose_d, feedforward_channels=64))),
-    positional_encoding=dict(num_feats=tiny_pose_d // 2),
-    bbox_head=dict(
-        embed_dims=tiny_pose_d,
-        num_heads=4,
-        num_levels=tiny_pose_levels,
-        num_points=2),
-    test_cfg=dict(max_per_img=20))
+tiny_pose_data_root = _base_.tiny_det_data_root
+tiny_pose_img_scale = _base_.tiny_det_img_scale
+tiny_pose_d = _base_.tiny_det_d
+tiny_pose_levels = _base_.tiny_det_levels
+
+# one class (person): no class indicator, no class count in the head
+tiny_pose_model = {
+    key: value
+    for key, value in _base_.tiny_det_model.items() if key != 'indicator'
+}
+tiny_pose_model['bbox_head'] = {
+    key: value
+    for key, value in _base_.tiny_det_model.bbox_head.items()
+    if key != 'num_classes'
+}
 
 tiny_pose_train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -90,21 +61,9 @@ tiny_pose_val_dataloader = dict(
 tiny_pose_val_evaluator = dict(ann_file=tiny_pose_data_root +
                                'annotations/person_keypoints_val2017.json')
 
-tiny_pose_max_epochs = 30
-tiny_pose_train_cfg = dict(
-    max_epochs=tiny_pose_max_epochs, val_interval=tiny_pose_max_epochs)
-tiny_pose_param_scheduler = [
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=tiny_pose_max_epochs,
-        by_epoch=True,
-        milestones=[24],
-        gamma=0.1)
-]
-tiny_pose_optim_wrapper = dict(
-    optimizer=dict(lr=1e-3), clip_grad=dict(max_norm=1.0))
-tiny_pose_default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=tiny_pose_max_epochs, max_keep_ckpts=1))
-tiny_pose_auto_scale_lr = dict(base_batch_size=4)
+tiny_pose_max_epochs = _base_.tiny_det_max_epochs
+tiny_pose_train_cfg = _base_.tiny_det_train_cfg
+tiny_pose_param_scheduler = _base_.tiny_det_param_scheduler
+tiny_pose_optim_wrapper = _base_.tiny_det_optim_wrapper
+tiny_pose_default_hooks = _base_.tiny_det_default_hooks
+tiny_pose_auto_scale_lr = _base_.tiny_det_auto_scale_lr
