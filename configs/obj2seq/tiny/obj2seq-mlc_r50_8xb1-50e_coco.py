@@ -13,33 +13,12 @@ img_scale = _base_.tiny_det_img_scale
 d = _base_.tiny_det_d
 levels = _base_.tiny_det_levels
 
-model = dict(
-    num_queries=10,
-    num_feature_levels=levels,
-    backbone=dict(
-        depth=18, base_channels=16, out_indices=(2, 3), frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False,
-        init_cfg=None),
-    neck=dict(in_channels=[64, 128], out_channels=d, num_outs=levels,
-              norm_cfg=dict(type='GN', num_groups=8)),
-    encoder=dict(
-        num_layers=1,
-        layer_cfg=dict(
-            self_attn_cfg=dict(embed_dims=d, num_heads=4, num_levels=levels,
-                               num_points=2),
-            ffn_cfg=dict(embed_dims=d, feedforward_channels=64))),
-    decoder=dict(
-        num_layers=1,
-        layer_cfg=dict(
-            self_attn_cfg=dict(embed_dims=d, num_heads=4),
-            cross_attn_cfg=dict(embed_dims=d, num_heads=4, num_levels=levels,
-                                num_points=2),
-            ffn_cfg=dict(embed_dims=d, feedforward_channels=64))),
-    positional_encoding=dict(num_feats=d // 2),
-    indicator=dict(num_blocks=1, num_heads=4, ffn_dims=64, retain_topk=3),
-    bbox_head=dict(
-        num_classes=len(classes), embed_dims=d, num_heads=4,
-        num_levels=levels, num_points=2))
+# the shared tiny model with a single decoder layer and no test-time box limit
+model = {
+    key: value
+    for key, value in _base_.tiny_det_model.items() if key != 'test_cfg'
+}
+model['decoder'] = dict(_base_.tiny_det_model.decoder, num_layers=1)
 
 train_pipeline = _base_.tiny_det_train_pipeline
 test_pipeline = _base_.tiny_det_test_pipeline
