@@ -13,11 +13,10 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _bootstrap  # noqa: E402,F401
 
 from mmengine.config import DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 from projects.common.cli import (add_dump_metric, apply_cfg_options,  # noqa: E402
-                                 enable_visualization, load_config,
-                                 prepare_cpu_launcher,
+                                 build_runner, enable_visualization,
+                                 load_config, prepare_cpu_launcher,
                                  run_with_clear_errors, set_default_work_dir)
 
 
@@ -65,11 +64,7 @@ def main(argv=None):
             enable_visualization(cfg, args.show, args.show_dir, args.wait_time)
         if args.out is not None:
             add_dump_metric(cfg, args.out)
-        if 'runner_type' not in cfg:
-            runner = Runner.from_cfg(cfg)
-        else:
-            from mmengine.registry import RUNNERS
-            runner = RUNNERS.build(cfg)
+        runner = build_runner(cfg)
         return runner.test()
 
     return run_with_clear_errors(_run, args.config, state)

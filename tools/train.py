@@ -12,12 +12,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _bootstrap  # noqa: E402,F401
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
-from projects.common.cli import (apply_cfg_options, enable_amp,  # noqa: E402
-                                 load_config, prepare_cpu_launcher,
-                                 run_with_clear_errors,
+from projects.common.cli import (apply_cfg_options, build_runner,  # noqa: E402
+                                 enable_amp, load_config,
+                                 prepare_cpu_launcher, run_with_clear_errors,
                                  set_default_work_dir)
 
 
@@ -86,11 +85,7 @@ def main(argv=None):
 
     def _run():
         cfg = state['cfg'] = build_cfg(args)
-        if 'runner_type' not in cfg:
-            runner = Runner.from_cfg(cfg)
-        else:
-            from mmengine.registry import RUNNERS
-            runner = RUNNERS.build(cfg)
+        runner = build_runner(cfg)
         return runner.train()
 
     return run_with_clear_errors(_run, args.config, state)

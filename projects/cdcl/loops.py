@@ -20,6 +20,31 @@ from mmseg.registry import LOOPS
 class _PerDatasetEvaluation:
     """Shared set-up and run logic of :class:`MultiDatasetValLoop`/``TestLoop``."""
 
+    def __init__(self,
+                 runner,
+                 dataloader: dict,
+                 evaluator: Union[dict, list],
+                 fp16: bool = False,
+                 dataset_names: Optional[Sequence[str]] = None,
+                 eval_datasets: Optional[Sequence[Union[str, int]]] = None):
+        super().__init__(runner, dataloader, evaluator, fp16)
+        self._setup_datasets(runner, dataloader, evaluator, dataset_names,
+                             eval_datasets)
+
+    def _run_stage(self, stage: str) -> dict:
+        """One val or test epoch: hooks, per-dataset evaluation, optional losses."""
+        self.runner.call_hook(f'before_{stage}')
+        self.runner.call_hook(f'before_{stage}_epoch')
+        self.runner.model.eval()
+        losses = getattr(self, f'{stage}_loss')
+        losses.clear()
+        metrics = self._evaluate_all()
+        if losses:
+            metrics.update(_parse_losses(losses, stage))
+        self.runner.call_hook(f'after_{stage}_epoch', metrics=metrics)
+        self.runner.call_hook(f'after_{stage}')
+        return metrics
+
     def _setup_datasets(self, runner, dataloader, evaluator, dataset_names,
                         eval_datasets):
         concat = self.dataloader.dataset
@@ -110,28 +135,8 @@ class MultiDatasetValLoop(_PerDatasetEvaluation, ValLoop):
             (names or indices); all when None.
     """
 
-    def __init__(self,
-                 runner,
-                 dataloader: dict,
-                 evaluator: Union[dict, list],
-                 fp16: bool = False,
-                 dataset_names: Optional[Sequence[str]] = None,
-                 eval_datasets: Optional[Sequence[Union[str, int]]] = None):
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self._setup_datasets(runner, dataloader, evaluator, dataset_names,
-                             eval_datasets)
-
     def run(self) -> dict:
-        self.runner.call_hook('before_val')
-        self.runner.call_hook('before_val_epoch')
-        self.runner.model.eval()
-        self.val_loss.clear()
-        metrics = self._evaluate_all()
-        if self.val_loss:
-            metrics.update(_parse_losses(self.val_loss, 'val'))
-        self.runner.call_hook('after_val_epoch', metrics=metrics)
-        self.runner.call_hook('after_val')
-        return metrics
+        return self._run_stage('val')
 
 
 @LOOPS.register_module()
@@ -142,25 +147,5 @@ class MultiDatasetTestLoop(_PerDatasetEvaluation, TestLoop):
     ``--cfg-options test_cfg.eval_datasets="[camvid]"``.
     """
 
-    def __init__(self,
-                 runner,
-                 dataloader: dict,
-                 evaluator: Union[dict, list],
-                 fp16: bool = False,
-                 dataset_names: Optional[Sequence[str]] = None,
-                 eval_datasets: Optional[Sequence[Union[str, int]]] = None):
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self._setup_datasets(runner, dataloader, evaluator, dataset_names,
-                             eval_datasets)
-
     def run(self) -> dict:
-        self.runner.call_hook('before_test')
-        self.runner.call_hook('before_test_epoch')
-        self.runner.model.eval()
-        self.test_loss.clear()
-        metrics = self._evaluate_all()
-        if self.test_loss:
-            metrics.update(_parse_losses(self.test_loss, 'test'))
-        self.runner.call_hook('after_test_epoch', metrics=metrics)
-        self.runner.call_hook('after_test')
-        return metrics
+        return self._run_stage('test')

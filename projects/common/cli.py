@@ -69,6 +69,15 @@ def check_override_keys(cfg, options):
             node = node[part]
 
 
+def build_runner(cfg):
+    """Build the Runner the config asks for (``runner_type``) or mmengine's default."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)
+
+
 def apply_cfg_options(cfg, options):
     if options:
         check_override_keys(cfg, options)
