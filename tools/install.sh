@@ -43,7 +43,7 @@ if ! "$VPY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/de
     rm -rf "$WHEELDIR" && mv "$WHEELDIR.tmp" "$WHEELDIR"
     rm -rf "$build"
   fi
-  "${PIP[@]}" "$WHEELDIR"/mmcv-2.1.0-*.whl
+  "${PIP[@]}" "$WHEELDIR"/mmcv-2.1.0-*.whl -r "$ROOT/requirements/runtime.txt"
 fi
 "${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/tests.txt"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
