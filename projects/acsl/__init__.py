@@ -3,6 +3,7 @@
 Registers :class:`ACSLLoss` in mmdet's MODELS, and the hooks of the decoupled recipe
 (:class:`FreezeAllButHook`, :class:`ACSLFrequencyHook`) in mmdet's HOOKS.
 """
+from ..common import standalone  # noqa: F401  (fixes when imported by itself)
 from .acsl_loss import ACSLLoss
 from .frequency import (count_images_per_label, label_groups_from_image_counts,
                         label_groups_from_lvis, load_lvis_frequencies)

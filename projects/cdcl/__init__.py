@@ -6,6 +6,7 @@ per-dataset classifiers (``heads.py``), Dataset Alternation Training in one summ
 transform (``transforms.py``), CamVid (``datasets.py``) and per-dataset evaluation
 (``loops.py``) for mmseg 1.x.
 """
+from ..common import standalone  # noqa: F401  (fixes when imported by itself)
 from .datasets import CamVidDataset
 from .dsbn import (DatasetAwareMixin, DatasetSpecificBatchNorm,
                    DatasetSpecificSyncBatchNorm, dataset_aware_modules,

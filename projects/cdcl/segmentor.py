@@ -61,6 +61,10 @@ class CDCLEncoderDecoder(EncoderDecoder):
             (``cityscapes.decode.loss_ce``). Defaults to ``dataset0``, ``dataset1``, ...
         loss_weights (Sequence[float], optional): ``w_i`` of the global loss. Defaults to
             all ones (paper setting).
+        dataset_metas (Sequence[dict], optional): ``classes`` and ``palette`` of each
+            dataset; with ``test_cfg.dataset_idx`` set, ``dataset_meta`` (what mmseg's
+            inferencers and visualisers read) is that dataset's. Filled by
+            :func:`projects.cdcl.inference.dataset_config`.
         **kwargs: Everything else of :class:`mmseg.models.segmentors.EncoderDecoder`.
             ``test_cfg.dataset_idx`` (optional) selects the branch for inputs whose
             samples carry no dataset index (deployment on one chosen label space).
@@ -70,8 +74,16 @@ class CDCLEncoderDecoder(EncoderDecoder):
                  num_datasets: int,
                  dataset_names: Optional[Sequence[str]] = None,
                  loss_weights: Optional[Sequence[float]] = None,
+                 dataset_metas: Optional[Sequence[dict]] = None,
                  **kwargs):
         super().__init__(**kwargs)
+        if dataset_metas is not None and len(dataset_metas) != num_datasets:
+            raise ValueError(
+                f'dataset_metas has {len(dataset_metas)} entries but '
+                f'num_datasets={num_datasets}; give one per dataset.')
+        self.dataset_metas = None if dataset_metas is None else [
+            dict(m) for m in dataset_metas
+        ]
         if not isinstance(num_datasets, int) or num_datasets < 1:
             raise ValueError(
                 f'CDCLEncoderDecoder needs num_datasets >= 1, got '
@@ -103,6 +115,19 @@ class CDCLEncoderDecoder(EncoderDecoder):
                     'norm_cfg and one num_classes entry per dataset in the '
                     'heads.')
         self.dataset_idx = 0
+
+    @property
+    def dataset_meta(self) -> Optional[dict]:
+        """Classes and palette: those of the ``test_cfg.dataset_idx`` branch when
+        ``dataset_metas`` is given, else whatever was assigned (checkpoint meta)."""
+        idx = (self.test_cfg or {}).get('dataset_idx', None)
+        if self.dataset_metas is not None and idx is not None:
+            return self.dataset_metas[int(idx)]
+        return self.__dict__.get('_dataset_meta')
+
+    @dataset_meta.setter
+    def dataset_meta(self, meta: Optional[dict]) -> None:
+        self.__dict__['_dataset_meta'] = meta
 
     def set_dataset_idx(self, idx: int) -> None:
         """Select dataset ``idx`` in every DSBN layer and head (call before a forward)."""

@@ -23,6 +23,10 @@ Each fix is scoped to the library it repairs and is applied once by :func:`apply
 7. mmengine tags every typed dict inherited from a ``package::`` base with ``_scope_``; for a
    dataloader's ``collate_fn`` the Runner passes that tag on to the function (``TypeError``).
    The tag is dropped from ``collate_fn`` before the Runner builds the dataloader.
+8. mmcv 2.1 ``imfrombytes`` passes an empty (0-byte) file's bytes to ``cv2.imdecode``, which
+   raises a bare ``cv2.error`` (``!buf.empty()``) that names no file. Empty bytes decode to
+   ``None``, as other undecodable bytes do, so ``LoadImageFromFile`` reports
+   ``failed to load image: <path>``.
 """
 import importlib
 import importlib.util
@@ -226,6 +230,29 @@ def check_pkg_resources():
             "'setuptools>=77,<81' (pip install 'setuptools>=77,<81').") from e
 
 
+def patch_empty_image_decode():
+    """Make mmcv decode empty bytes to ``None`` instead of raising ``cv2.error``."""
+    if not _once('empty_image'):
+        return
+    if importlib.util.find_spec('mmcv') is None:
+        return
+    import mmcv
+    import mmcv.image
+    import mmcv.image.io as io_mod
+
+    original = io_mod.imfrombytes
+
+    def imfrombytes(content, *args, **kwargs):
+        """mmcv's decoder; an empty file gives ``None`` (mmcv's 'could not decode')."""
+        if content is not None and len(content) == 0:
+            return None
+        return original(content, *args, **kwargs)
+
+    for module in (mmcv, mmcv.image, io_mod):
+        if getattr(module, 'imfrombytes', None) is original:
+            module.imfrombytes = imfrombytes
+
+
 def apply_all():
     """Apply every fix whose library is installed (idempotent)."""
     import warnings
@@ -239,3 +266,4 @@ def apply_all():
         patch_collate_fn_scope()
     patch_lvis()
     patch_mmaction_drn()
+    patch_empty_image_decode()

@@ -3,6 +3,7 @@
 Importing this package registers :class:`DeformablePatchTransformer` in the mmpretrain,
 mmdet and mmseg model registries and :class:`DropPathWarmupHook` in mmengine's hooks.
 """
+from ..common import standalone  # noqa: F401  (fixes when imported by itself)
 from .convert import (convert_dpt_to_official, convert_official_dpt,
                       is_official_dpt_state_dict)
 from .depatch import DePatchEmbed

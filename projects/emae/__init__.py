@@ -3,6 +3,7 @@
 Registers ``EMAE``, ``EMAEViT`` and ``EMAEPretrainHead`` in mmpretrain's MODELS. The
 decoder is mmpretrain's ``MAEPretrainDecoder``, unchanged.
 """
+from ..common import standalone  # noqa: F401  (fixes when imported by itself)
 from .emae import EMAE
 from .emae_head import EMAEPretrainHead
 from .emae_vit import EMAEViT

@@ -3,6 +3,7 @@
 Importing this package registers the detector, its modules, the keypoint data
 pipeline and the metrics into mmdet's registries.
 """
+from ..common import standalone  # noqa: F401  (fixes when imported by itself)
 from .datasets import (CocoKeypointDataset, CocoKeypointMetric,
                        KeypointDetLocalVisualizer, KeypointRandomCrop,
                        KeypointRandomFlip, KeypointResize,
