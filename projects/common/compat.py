@@ -27,6 +27,12 @@ Each fix is scoped to the library it repairs and is applied once by :func:`apply
    raises a bare ``cv2.error`` (``!buf.empty()``) that names no file. Empty bytes decode to
    ``None``, as other undecodable bytes do, so ``LoadImageFromFile`` reports
    ``failed to load image: <path>``.
+9. mmpretrain 1.2 enables its multimodal models when ``transformers>=4.28.0`` is installed, but
+   they use APIs that transformers 5 removed (``apply_chunking_to_forward``...), so with
+   transformers >= 5 (pulled in by other packages) ``import mmpretrain.models``, and with it
+   ``import mmdet.models``, fails. With transformers >= 5 mmpretrain's ``WITH_MULTIMODAL``
+   is turned off before its models are imported (the multimodal models become mmpretrain's
+   own placeholders that explain the missing dependency).
 """
 import importlib
 import importlib.util
@@ -253,6 +259,23 @@ def patch_empty_image_decode():
             module.imfrombytes = imfrombytes
 
 
+def patch_mmpretrain_multimodal():
+    """Turn off mmpretrain's multimodal models when transformers >= 5 is installed."""
+    if not _once('mmpretrain_multimodal'):
+        return
+    if importlib.util.find_spec('mmpretrain') is None:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        major = int(version('transformers').split('.')[0])
+    except (PackageNotFoundError, ValueError):
+        return
+    if major < 5 or 'mmpretrain.models' in sys.modules:
+        return
+    import mmpretrain.utils.dependency as dependency
+    dependency.WITH_MULTIMODAL = False
+
+
 def apply_all():
     """Apply every fix whose library is installed (idempotent)."""
     import warnings
@@ -266,4 +289,5 @@ def apply_all():
         patch_collate_fn_scope()
     patch_lvis()
     patch_mmaction_drn()
+    patch_mmpretrain_multimodal()
     patch_empty_image_decode()

@@ -1,0 +1,69 @@
+"""Obj2Seq through mmdet's DetInferencer: multi-label scores and keypoints in the output
+dict and in the PNG visualisation."""
+import glob
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from tests.utils import REPO_ROOT
+
+MLC = osp.join(REPO_ROOT, 'configs/obj2seq/tiny/obj2seq-mlc_r50_8xb1-50e_coco.py')
+POSE = osp.join(REPO_ROOT,
+                'configs/obj2seq/tiny/obj2seq-pose_r50_8xb1-50e_coco-keypoint.py')
+
+
+def _image(tiny_data):
+    return sorted(glob.glob(osp.join(tiny_data, 'coco', 'val2017', '*.jpg')))[0]
+
+
+def _inferencer(config):
+    import torch
+
+    from projects.obj2seq.inference import Obj2SeqInferencer
+    torch.manual_seed(0)
+    return Obj2SeqInferencer(config, device='cpu')
+
+
+def test_mlc_scores_reach_output_and_png(tiny_data, tmp_path):
+    import mmcv
+    from mmdet.apis import DetInferencer
+    inferencer = _inferencer(MLC)
+    assert isinstance(inferencer, DetInferencer)
+    img = _image(tiny_data)
+    out = inferencer(img, out_dir=str(tmp_path), no_save_pred=False)
+    pred = out['predictions'][0]
+    num_classes = inferencer.model.prompt_indicator.num_classes
+    scores = np.array(pred['multilabel_scores'])
+    assert scores.shape == (num_classes, ) and ((0 <= scores) & (scores <= 1)).all()
+    classes = inferencer.model.dataset_meta['classes']
+    assert pred['multilabel_classes'] == [
+        classes[i] for i in np.flatnonzero(scores >= 0.5)]
+    # the json dump carries them too
+    dumped = glob.glob(str(tmp_path / 'preds' / '*.json'))
+    assert dumped and 'multilabel_scores' in open(dumped[0]).read()
+    vis = glob.glob(str(tmp_path / 'vis' / '*.png'))
+    assert len(vis) == 1
+    drawn = mmcv.imread(vis[0])
+    plain = mmcv.imread(img)
+    assert drawn.shape == plain.shape
+    # no boxes (indicator-only model): every changed pixel is the score listing, top left
+    changed = np.argwhere(np.abs(drawn.astype(int) - plain).sum(-1) > 60)
+    assert len(changed) > 50
+    assert changed[:, 0].max() < plain.shape[0] // 2
+
+
+def test_pose_keypoints_reach_output_and_png(tiny_data, tmp_path):
+    import mmcv
+    inferencer = _inferencer(POSE)
+    out = inferencer(_image(tiny_data), out_dir=str(tmp_path),
+                     pred_score_thr=0.0)
+    pred = out['predictions'][0]
+    kpts = np.array(pred['keypoints'])
+    assert len(pred['bboxes']) > 0
+    assert kpts.shape[:2] == (len(pred['bboxes']), 17)
+    vis = glob.glob(str(tmp_path / 'vis' / '*.png'))
+    assert len(vis) == 1
+    rgb = mmcv.imread(vis[0], channel_order='rgb').astype(int)
+    colour = np.array(inferencer.visualizer.keypoint_color)
+    assert (np.abs(rgb - colour).sum(-1) < 30).sum() > 20  # joints and limbs
