@@ -1,9 +1,10 @@
 """MMVRL: ten published vision methods as one OpenMMLab plugin."""
-import os
 import os.path as osp
-import sysconfig
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py as _build_py
+from setuptools.command.editable_wheel import \
+    editable_wheel as _editable_wheel
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -26,20 +27,37 @@ def get_version():
     return scope['__version__']
 
 
-def site_pth():
-    """``mmvrl.pth`` for site-packages: runs :func:`mmvrl.site.install` at interpreter start.
+PTH_NAME = 'mmvrl.pth'
+PTH_LINE = 'import mmvrl.site; mmvrl.site.install()\n'
 
-    Returned as a ``data_files`` entry whose folder is site-packages relative to the data
-    prefix, which is where pip puts data files for normal, ``--user`` and editable installs.
+
+class build_py(_build_py):
+    """build_py that also puts ``mmvrl.pth`` at the top of the wheel (site-packages).
+
+    Python runs the file's line at interpreter start: :func:`mmvrl.site.install` lets the
+    OpenMMLab hosts' tools find ``projects`` and the ``mmvrl::`` configs.
     """
-    folder = osp.join(HERE, 'build', 'pth')
-    os.makedirs(folder, exist_ok=True)
-    path = osp.join(folder, 'mmvrl.pth')
-    with open(path, 'w') as f:
-        f.write('import mmvrl.site; mmvrl.site.install()\n')
-    site_packages = osp.relpath(sysconfig.get_path('purelib'),
-                                sysconfig.get_path('data'))
-    return site_packages, [osp.relpath(path, HERE)]
+
+    def run(self):
+        super().run()
+        if not getattr(self, 'editable_mode', False):
+            with open(osp.join(self.build_lib, PTH_NAME), 'w') as f:
+                f.write(PTH_LINE)
+
+    def get_outputs(self, *args, **kwargs):
+        outputs = super().get_outputs(*args, **kwargs)
+        if getattr(self, 'editable_mode', False):
+            return outputs
+        return outputs + [osp.join(self.build_lib, PTH_NAME)]
+
+
+class editable_wheel(_editable_wheel):
+    """``pip install -e .``: the editable wheel carries ``mmvrl.pth`` too."""
+
+    def _install_namespaces(self, installation_dir, pth_prefix):
+        super()._install_namespaces(installation_dir, pth_prefix)
+        with open(osp.join(installation_dir, PTH_NAME), 'w') as f:
+            f.write(PTH_LINE)
 
 
 setup(
@@ -52,7 +70,7 @@ setup(
     packages=find_packages(include=['projects', 'projects.*', 'mmvrl']),
     # mim layout: configs and model index inside the package (mmvrl/.mim links to them).
     package_data={'mmvrl': ['.mim/model-index.yml', '.mim/configs/**/*']},
-    data_files=[site_pth()],
+    cmdclass=dict(build_py=build_py, editable_wheel=editable_wheel),
     python_requires='>=3.8',
     install_requires=read_requirements('runtime.txt'),
     extras_require=dict(

@@ -11,9 +11,15 @@ from tests.utils import REPO_ROOT
 ACSL_TINY = 'configs/acsl/tiny/faster-rcnn_r50_fpn_8xb2-1x_lvis-v0.5.py'
 
 WHERE = (
-    'import projects, projects.acsl\n'
+    'import projects, importlib.util\n'
     'print("PROJECTS", getattr(projects, "__file__", None))\n'
-    'print("ACSL", projects.acsl.__file__)\n')
+    'print("ACSL", importlib.util.find_spec("projects.acsl").origin)\n')
+# where ``projects`` would come from, without importing it
+LOCATE = (
+    'import importlib.util\n'
+    'print("ACSL", importlib.util.find_spec("projects").origin)\n'
+    'from mmengine.config import config\n'
+    'print("MIM", config.get_installed_path("mmvrl"))\n')
 
 
 def _lines(out):
@@ -41,6 +47,7 @@ def test_host_checkout_projects_first_on_path(user_env, tmp_path):
     assert out['NPFLOAT'] == 'True'
 
 
+@pytest.mark.slow
 def test_method_package_applies_fixes_by_itself(user_env, tmp_path):
     """Without our start-up hook (only setuptools' editable finder) ``projects`` is the
     host's namespace folder; ``projects.acsl`` still applies the lvis fix itself."""
@@ -52,8 +59,10 @@ def test_method_package_applies_fixes_by_itself(user_env, tmp_path):
         '"_shared_packages.pth")).read().split()\n'
         f'name = os.path.basename(glob.glob(os.path.join({site!r}, '
         '"__editable___mmvrl*finder.py"))[0])[:-3]\n'
-        'importlib.import_module(name).install()\n' + WHERE +
-        'import projects.ViTDet, lvis.eval\n'
+        'importlib.import_module(name).install()\n'
+        'import projects, projects.acsl, projects.ViTDet, lvis.eval\n'
+        'print("PROJECTS", getattr(projects, "__file__", None))\n'
+        'print("ACSL", projects.acsl.__file__)\n'
         'print("NPFLOAT", hasattr(lvis.eval.np, "float"))\n')
     # -S: no site-packages processing, so no .pth runs; PYTHONPATH=. still applies
     out = _lines(run_python(python, code, host, flags=('-S', ), PYTHONPATH='.'))
@@ -78,16 +87,14 @@ def test_clone_in_working_dir_wins_over_installed_clone(user_env, tmp_path):
     even by a host tool and from a sub-folder, imports clone B. Elsewhere clone A is used,
     and an explicit PYTHONPATH still wins."""
     python, clone_a, _ = user_env
-    code = WHERE + (
-        'from mmengine.config import config\n'
-        'print("MIM", config.get_installed_path("mmvrl"))\n')
+    code = LOCATE
     inside = _lines(run_python(python, code, osp.join(REPO_ROOT, 'configs')))
     assert inside['ACSL'].startswith(osp.join(REPO_ROOT, 'projects'))
     assert inside['MIM'] == osp.join(REPO_ROOT, 'mmvrl')
     outside = _lines(run_python(python, code, tmp_path))
     assert outside['ACSL'].startswith(osp.join(clone_a, 'projects'))
     assert outside['MIM'] == osp.join(clone_a, 'mmvrl')
-    explicit = _lines(run_python(python, code, REPO_ROOT,
+    explicit = _lines(run_python(python, code, osp.join(REPO_ROOT, 'configs'),
                                  PYTHONPATH=clone_a))
     assert explicit['ACSL'].startswith(osp.join(clone_a, 'projects'))
 

@@ -2,7 +2,7 @@
 
 mmdet's ``DetInferencer.pred2dict`` keeps only boxes, labels, scores (and masks) of
 ``pred_instances``. Obj2Seq also predicts keypoints (pose model, ``pred_instances.keypoints``,
-(N, K, 3): x, y in image pixels and a visibility score) and per-class presence probabilities
+(N, K, 2): x, y in image pixels) and per-class presence probabilities
 (prompt indicator, ``multilabel_scores`` (C,) on the data sample; the MLC model predicts only
 those). :class:`Obj2SeqInferencer` is ``DetInferencer`` with both added to each prediction dict;
 the visualisation (``out_dir/vis/*.png``) draws them through the configs'
@@ -17,7 +17,10 @@ Example::
     out['predictions'][0]['multilabel_classes']     # classes above the score threshold
 """
 import copy
+import os.path as osp
 from typing import Dict
+
+import mmengine
 
 from mmdet.apis import DetInferencer
 from mmdet.structures import DetDataSample
@@ -48,24 +51,33 @@ class Obj2SeqInferencer(DetInferencer):
         return super()._init_pipeline(cfg)
 
     def pred2dict(self, data_sample: DetDataSample,
-                  pred_out_file: str = '') -> Dict:
-        """mmdet's dict plus ``keypoints`` (N x K x 3 lists) and ``multilabel_scores``
+                  pred_out_dir: str = '') -> Dict:
+        """mmdet's dict plus ``keypoints`` (N x K x 2 lists) and ``multilabel_scores``
         (C floats) with ``multilabel_classes`` (names of the classes at or above
-        ``multilabel_thr``)."""
-        result = super().pred2dict(data_sample, pred_out_file)
+        ``multilabel_thr``); the json file mmdet writes to ``pred_out_dir`` holds them too."""
+        result = super().pred2dict(data_sample, pred_out_dir)
+        extra = {}
         pred = data_sample.get('pred_instances')
         if pred is not None and 'keypoints' in pred:
             kpts = pred.keypoints
-            result['keypoints'] = (
+            extra['keypoints'] = (
                 kpts.cpu().numpy() if hasattr(kpts, 'cpu') else kpts).tolist()
         scores = data_sample.get('multilabel_scores')
         if scores is not None:
             scores = scores.detach().cpu().float()
             classes = (self.model.dataset_meta or {}).get('classes') or []
-            result['multilabel_scores'] = scores.tolist()
-            result['multilabel_classes'] = [
+            extra['multilabel_scores'] = scores.tolist()
+            extra['multilabel_classes'] = [
                 classes[i] if i < len(classes) else i
                 for i in range(len(scores))
                 if scores[i] >= self.multilabel_thr
             ]
+        result.update(extra)
+        if extra and pred_out_dir:
+            # the file mmdet's pred2dict has just written (same naming rule)
+            if 'img_path' in data_sample:
+                stem = osp.splitext(osp.basename(data_sample.img_path))[0]
+            else:
+                stem = str(self.num_predicted_imgs - 1)
+            mmengine.dump(result, osp.join(pred_out_dir, 'preds', f'{stem}.json'))
         return result
