@@ -4,7 +4,6 @@ import glob
 import os.path as osp
 
 import numpy as np
-import pytest
 
 from tests.utils import REPO_ROOT
 
