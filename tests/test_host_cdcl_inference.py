@@ -77,3 +77,26 @@ def test_unknown_branch_names_the_choices():
     from projects.cdcl.inference import dataset_config
     with pytest.raises(KeyError, match=r"'kitti'.*\['cityscapes', 'camvid'\]"):
         dataset_config(CONFIG, 'kitti')
+
+
+@pytest.mark.slow
+def test_every_cdcl_config_narrows_to_each_branch():
+    """Every multi-dataset CDCL config gives each of its datasets' test pipeline, branch
+    index and classes."""
+    from mmengine.config import Config
+    from mmseg.registry import DATASETS
+
+    from projects.cdcl.inference import dataset_config
+    for path in sorted(glob.glob(osp.join(REPO_ROOT, 'configs/cdcl/cdcl_*.py'))):
+        base = Config.fromfile(path)
+        names = base.model.dataset_names
+        assert len(names) >= 2, path
+        for idx, name in enumerate(names):
+            cfg = dataset_config(base, name)
+            tag = [t for t in cfg.test_pipeline if t.type == 'SetDatasetIndex']
+            assert tag and tag[0].get('name', names[tag[0].get('idx', -1)]) == name
+            assert cfg.model.test_cfg.dataset_idx == idx
+            dataset = DATASETS.get(cfg.test_dataloader.dataset.type)
+            classes = cfg.model.dataset_metas[idx]['classes']
+            assert classes == tuple(dataset.METAINFO['classes']), (path, name)
+            assert len(classes) == base.model.decode_head.num_classes[idx]
