@@ -151,10 +151,12 @@ def register_mmpretrain_models(hub):
             continue
         name = metainfo.name.lower()
         if name in hub._models_dict:
-            raise ValueError(
-                f'Model name {name} of {osp.abspath(metainfo.filepath)} is '
-                f'already registered by '
+            import warnings
+            warnings.warn(
+                f'MMVRL model {name} ({osp.abspath(metainfo.filepath)}) is not '
+                f'registered in mmpretrain: the name is taken by '
                 f'{osp.abspath(hub._models_dict[name].filepath)}.')
+            continue
         metainfo.config = osp.join(mim, metainfo.config)
         hub._models_dict[name] = metainfo
         names.append(name)
