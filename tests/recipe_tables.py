@@ -11,6 +11,16 @@ import math
 import re
 
 MISSING = '<missing>'
+
+
+class _Unset:
+    """Expected value "not set": the key is missing or None (e.g. no grad clipping)."""
+
+    def __repr__(self):
+        return 'UNSET (missing or None)'
+
+
+UNSET = _Unset()
 _STEP = re.compile(r'([^.\[\]|]+)|\[(\d+)\]|\[type=([^\]]+)\]|(\|types)$')
 
 
@@ -101,6 +111,8 @@ def plain(value):
 
 def same(actual, expected):
     """Equality with a relative float tolerance of 1e-9; lists and tuples compare alike."""
+    if expected is UNSET:
+        return actual is None or actual == MISSING
     if isinstance(expected, float) and isinstance(actual, (int, float)) \
             and not isinstance(actual, bool):
         return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-12)

@@ -10,7 +10,7 @@ import os.path as osp
 
 import pytest
 
-from tests.recipe_tables import (MISSING, check_row, expand, load_config,
+from tests.recipe_tables import (MISSING, UNSET, check_row, expand, load_config,
                                  param_groups, row_id)
 from tests.utils import REPO_ROOT, build_model
 
@@ -37,7 +37,7 @@ def _coco(arch, detector, schedule):
         ('optim_wrapper.optimizer.lr', lr),
         ('optim_wrapper.optimizer.weight_decay', 1e-4),
         ('optim_wrapper.paramwise_cfg', MISSING),
-        ('optim_wrapper.clip_grad', None),
+        ('optim_wrapper.clip_grad', UNSET),
         ('train_dataloader.batch_size', 2),
         ('auto_scale_lr.base_batch_size', 16),
         ('param_scheduler|types', ['LinearLR', 'MultiStepLR']),
@@ -56,7 +56,8 @@ def _coco(arch, detector, schedule):
         rows += [('model.neck.start_level', 1),
                  ('model.neck.add_extra_convs', 'on_input')]
     else:
-        rows += [('model.neck.start_level', 0)]
+        # FPN's default start_level 0
+        rows += [('model.neck.start_level', MISSING)]
     if schedule == '1x':
         rows += [
             ('param_scheduler[type=MultiStepLR].milestones', [8, 11]),
@@ -92,7 +93,7 @@ def _imagenet(arch):
         ('optim_wrapper.optimizer.lr', 1e-3),
         ('optim_wrapper.optimizer.weight_decay', 0.05),
         ('optim_wrapper.optimizer.eps', 1e-8),
-        ('optim_wrapper.clip_grad', None),
+        ('optim_wrapper.clip_grad', UNSET),
         ('train_dataloader.batch_size', 128),
         ('train_dataloader.sampler.type', 'RepeatAugSampler'),
         ('auto_scale_lr.base_batch_size', 1024),
