@@ -66,6 +66,7 @@ def _stage1(version, cascade):
         ('model.rpn_head.anchor_generator.ratios', [0.5, 1.0, 2.0]),
         ('model.rpn_head.anchor_generator.strides', [4, 8, 16, 32, 64]),
         ('model.train_cfg.rpn.sampler.num', 256),
+        ('model.train_cfg.rpn.assigner.match_low_quality', True),
         ('model.train_cfg.rpn.sampler.pos_fraction', 0.5),
         ('model.roi_head.bbox_roi_extractor.roi_layer.output_size', 7),
         (f'{head}.num_classes', num_classes),
@@ -85,7 +86,9 @@ def _stage1(version, cascade):
              for i, s in enumerate(CASCADE_STDS)] + [
             (f'model.train_cfg.rcnn[{i}].sampler.num', 512) for i in range(3)
         ] + [(f'model.train_cfg.rcnn[{i}].sampler.pos_fraction', 0.25)
-             for i in range(3)]
+             for i in range(3)] + [
+            (f'model.train_cfg.rcnn[{i}].assigner.match_low_quality', False)
+            for i in range(3)]
     else:
         rows += [
             # mmdet's LVIS default (official 0.0)
@@ -94,6 +97,7 @@ def _stage1(version, cascade):
             ('model.train_cfg.rcnn.sampler.pos_fraction', 0.25),
             ('model.train_cfg.rcnn.sampler.add_gt_as_proposals', True),
             ('model.train_cfg.rcnn.assigner.pos_iou_thr', 0.5),
+            ('model.train_cfg.rcnn.assigner.match_low_quality', False),
             ('model.roi_head.bbox_head.bbox_coder.target_stds',
              [0.1, 0.1, 0.2, 0.2]),
         ]
