@@ -271,3 +271,36 @@ def test_prior_bias_init_option():
     # the other layers keep mmdet's defaults
     assert abs(float(head.fc_reg.weight.detach().std()) - 0.001) < 0.0003
     assert float(head.shared_fcs[0].bias.abs().max()) == 0.0
+
+
+@pytest.mark.parametrize('name', [
+    'faster-rcnn_r50_fpn_acsl-tunefc_8xb2-1x_lvis-v0.5_v1.py',
+    'cascade-rcnn_r101_fpn_acsl-tunefc_8xb2-1x_lvis-v0.5_v1.py'
+])
+def test_legacy_components_build_with_v1_conventions(name):
+    """The legacy configs' pieces build and follow mmdet v1: anchors centred at
+    (stride - 1) / 2, "+1" box widths, RoIAlign without the half-pixel shift."""
+    import torch
+    from mmdet.registry import MODELS, TASK_UTILS
+    from mmengine.registry import init_default_scope
+
+    import projects.acsl  # noqa: F401
+    from tests.recipe_tables import load_config
+    init_default_scope('mmdet')
+    model = load_config(LEGACY + name).model
+    anchors = TASK_UTILS.build(model.rpn_head.anchor_generator)
+    base = anchors.grid_priors([(2, 2)] * 5, device='cpu')[0]
+    centres = (base[:, :2] + base[:, 2:]) / 2
+    # stride 4: first cell centred at 1.5 (mmdet 3: 0.0)
+    assert torch.allclose(centres[0], torch.tensor([1.5, 1.5]))
+    heads = model.roi_head.bbox_head
+    for head in heads if isinstance(heads, list) else [heads]:
+        coder = TASK_UTILS.build(head.bbox_coder)
+        box = coder.decode(torch.tensor([[10., 10., 19., 19.]]),
+                           torch.zeros(1, 4), max_shape=(100, 100))
+        # v1 widths count both end pixels (w = x2 - x1 + 1 = 10); mmdet's legacy
+        # coder keeps that width around the centre (mmdet 3's coder: 10..19)
+        assert torch.equal(box, torch.tensor([[9.5, 9.5, 19.5, 19.5]]))
+    extractor = MODELS.build(model.roi_head.bbox_roi_extractor)
+    layer = extractor.roi_layers[0]
+    assert not layer.aligned and layer.sampling_ratio == 2

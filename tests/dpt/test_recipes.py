@@ -197,12 +197,6 @@ def test_recipe_value(config, key, expected):
     check_row(config, key, expected)
 
 
-def _is_norm(model, name):
-    import torch.nn as nn
-    module = model.get_submodule(name.rsplit('.', 1)[0])
-    return isinstance(module, (nn.LayerNorm, nn.GroupNorm, nn.BatchNorm2d))
-
-
 @pytest.mark.parametrize('arch', ARCHS)
 def test_imagenet_weight_decay_rule(arch):
     """timm's rule: no decay on 1-D parameters (norms, biases, wh_bias) and the cls

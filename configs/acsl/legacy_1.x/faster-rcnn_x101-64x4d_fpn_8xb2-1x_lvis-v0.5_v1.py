@@ -2,20 +2,18 @@
 # converted with tools/model_converters/acsl_official_to_mmdet3.py. mmdet v1 used other
 # box conventions than mmdet 3 (anchors centred at (stride - 1) / 2 with the "+1"
 # box width, "+1" delta decoding, RoIAlign without the half-pixel shift and with 2
-# samples per bin); the converted weights reproduce the official AP only with them,
-# so this config switches to mmdet's legacy components. Test-only: train with
+# samples per bin); the converted weights are evaluated with those conventions, so
+# this config switches to mmdet's legacy components. Test-only: train with
 # ../faster-rcnn_x101-64x4d_fpn_8xb2-1x_lvis-v0.5.py.
-_base_ = ['../faster-rcnn_x101-64x4d_fpn_8xb2-1x_lvis-v0.5.py']
+_base_ = [
+    '../faster-rcnn_x101-64x4d_fpn_8xb2-1x_lvis-v0.5.py',
+    './_base_/mmdet_v1_conventions.py'
+]
 
 model = dict(
-    rpn_head=dict(
-        anchor_generator=dict(type='LegacyAnchorGenerator', center_offset=0.5),
-        bbox_coder=dict(type='LegacyDeltaXYWHBBoxCoder')),
+    rpn_head=_base_.v1_rpn_head,
     roi_head=dict(
-        bbox_roi_extractor=dict(
-            roi_layer=dict(
-                type='RoIAlign', output_size=7, sampling_ratio=2,
-                aligned=False)),
-        bbox_head=dict(bbox_coder=dict(type='LegacyDeltaXYWHBBoxCoder'))),
+        bbox_roi_extractor=_base_.v1_bbox_roi_extractor,
+        bbox_head=dict(bbox_coder=_base_.v1_bbox_coder)),
     # the official test keeps every score (score_thr 0.0) before NMS and top 300
     test_cfg=dict(rcnn=dict(score_thr=0.0)))
