@@ -304,3 +304,18 @@ def test_legacy_components_build_with_v1_conventions(name):
     extractor = MODELS.build(model.roi_head.bbox_roi_extractor)
     layer = extractor.roi_layers[0]
     assert not layer.aligned and layer.sampling_ratio == 2
+
+
+TINY_STAGE2 = sorted(
+    osp.relpath(p, REPO_ROOT) for p in glob.glob(
+        osp.join(REPO_ROOT, D, 'tiny', '*acsl-tunefc*lvis*.py')))
+
+
+@pytest.mark.parametrize('stage2', TINY_STAGE2, ids=osp.basename)
+def test_tiny_stage2_doubles_the_stage1_lr(stage2):
+    """As the recipe (0.01 -> 0.02), the tiny ACSL twin uses twice its stage-1 lr."""
+    from tests.recipe_tables import load_config
+    stage1 = stage2.replace('acsl-tunefc_', '')
+    lr1 = load_config(stage1).optim_wrapper.optimizer.lr
+    lr2 = load_config(stage2).optim_wrapper.optimizer.lr
+    assert lr2 == pytest.approx(2 * lr1), (stage1, lr1, stage2, lr2)
