@@ -26,24 +26,56 @@ _STEP = re.compile(r'([^.\[\]|]+)|\[(\d+)\]|\[type=([^\]]+)\]|(\|types)$')
 
 @functools.lru_cache(maxsize=None)
 def load_config(path):
-    """``Config.fromfile(path)``, cached, with ``package::`` base lookups memoised.
+    """``Config.fromfile(path)``, cached, with the parsing of shared pieces memoised.
 
     mmengine resolves a ``mmdet::_base_/...`` base by scanning every metafile of the
     package (~400 YAML files, ~0.6 s) and, for ``_base_`` files, ends with a ValueError
-    that it catches; ``functools.lru_cache`` does not keep raised errors, so the lookup
-    is memoised here with its outcome, error included.
+    that it catches (``functools.lru_cache`` does not keep raised errors); and it parses
+    every base file again for every config. Here the metafiles, the lookups (with their
+    outcome, error included) and each file's parse (handed out as deep copies) are
+    memoised while the config is read.
     """
     import mmengine.config.config as config_module
+    import mmengine.config.utils as utils_module
     from mmengine.config import Config
-    original = config_module._get_external_cfg_path
+    original_lookup = config_module._get_external_cfg_path
+    original_load = utils_module.load
+    original_file2dict = Config.__dict__['_file2dict']
     config_module._get_external_cfg_path = _memoised_lookup
+    utils_module.load = functools.partial(_memoised_load, original_load)
+    Config._file2dict = staticmethod(
+        functools.partial(_memoised_file2dict, original_file2dict.__func__))
     try:
         return Config.fromfile(path)
     finally:
-        config_module._get_external_cfg_path = original
+        config_module._get_external_cfg_path = original_lookup
+        utils_module.load = original_load
+        Config._file2dict = original_file2dict
+
+
+_METAFILES = {}
+
+
+def _memoised_load(load, path, *args, **kwargs):
+    """The packages' metafiles (read-only here), parsed once each."""
+    if path not in _METAFILES:
+        _METAFILES[path] = load(path, *args, **kwargs)
+    return _METAFILES[path]
 
 
 _LOOKUPS = {}
+_FILES = {}
+
+
+def _memoised_file2dict(parse, filename, *args, **kwargs):
+    """``Config._file2dict`` once per file and arguments (many configs share bases);
+    each caller gets its own deep copy, as a fresh parse would give it."""
+    import copy
+    import os.path as osp
+    key = (osp.abspath(filename), args, tuple(sorted(kwargs.items())))
+    if key not in _FILES:
+        _FILES[key] = parse(filename, *args, **kwargs)
+    return copy.deepcopy(_FILES[key])
 
 
 def _memoised_lookup(package_path, cfg_path):
