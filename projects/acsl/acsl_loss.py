@@ -88,8 +88,8 @@ class ACSLLoss(nn.Module):
             foreground label (``'r'``/``'c'``/``'f'`` or 0/1/2), length ``C``.
         label_groups_file (str, optional): JSON file with the groups: a list of
             codes, ``{"label_groups": [...]}``, or an LVIS annotation (label ``i`` =
-            ``i``-th category of its list, as in mmdet's LVIS datasets). Exclusive
-            with ``label_groups``.
+            ``i``-th category of its list, as in mmdet's LVIS datasets); read when the
+            groups are first needed. Exclusive with ``label_groups``.
         rng (str): ``'torch'`` (default; background subsets from the torch RNG, which
             mmengine seeds) or ``'numpy'`` (``numpy.random.choice`` over the ascending
             background row indices, as the released code draws them; for
@@ -134,8 +134,6 @@ class ACSLLoss(nn.Module):
             raise ValueError(
                 'ACSLLoss got both label_groups and label_groups_file='
                 f'{label_groups_file!r}; keep one of them.')
-        if label_groups_file is not None:
-            label_groups = load_label_groups_file(label_groups_file)
         self.label_groups_file = label_groups_file
         if label_groups is not None:
             self.set_label_groups(label_groups)
@@ -152,11 +150,20 @@ class ACSLLoss(nn.Module):
 
     @property
     def has_label_groups(self):
+        """Whether the groups are known; reads ``label_groups_file`` on first use.
+
+        The file is read when the groups are first needed (the first training step, or
+        :class:`ACSLFrequencyHook`), so building the model to test a checkpoint or to
+        count parameters needs no annotation.
+        """
+        if not self.label_groups.numel() and self.label_groups_file:
+            self.set_label_groups(load_label_groups_file(self.label_groups_file))
         return self.label_groups.numel() > 0
 
     def get_cls_channels(self, num_classes):
         """``C`` classes plus one background channel, as for a softmax head."""
-        if self.has_label_groups and num_classes != self.label_groups.numel():
+        known = self.label_groups.numel()
+        if known and num_classes != known:
             raise ValueError(
                 f'ACSLLoss has frequency groups for {self.label_groups.numel()} '
                 f'classes but the head has num_classes={num_classes}; make them '

@@ -214,16 +214,33 @@ def test_label_groups_file_forms(tmp_path):
     (tmp_path / 'dict.json').write_text(
         json.dumps(dict(category_ids=[1, 2], label_groups=['r', 'f'])))
     assert load_label_groups_file(str(tmp_path / 'dict.json')) == ['r', 'f']
+    # read when first needed: building needs no file
+    loss = ACSLLoss(label_groups_file=str(tmp_path / 'later.json'))
+    assert loss.get_cls_channels(4) == 5
+    with pytest.raises(FileNotFoundError, match='later.json'):
+        loss.has_label_groups
     loss = ACSLLoss(label_groups_file=ann)
+    assert loss.has_label_groups
     assert loss.label_groups.tolist() == [1, 2, 0, 0]
+    with pytest.raises(ValueError, match='num_classes=3'):
+        loss.get_cls_channels(3)
     with pytest.raises(ValueError, match='keep one of them'):
         ACSLLoss(label_groups=['r'], label_groups_file=ann)
     (tmp_path / 'empty.json').write_text(json.dumps({'label_groups': []}))
     with pytest.raises(ValueError, match='empty.json'):
-        ACSLLoss(label_groups_file=str(tmp_path / 'empty.json'))
+        ACSLLoss(label_groups_file=str(tmp_path / 'empty.json')).has_label_groups
+    nofreq = _write_lvis(tmp_path / 'nofreq.json', drop_frequency=True)
     with pytest.raises(ValueError, match='frequency'):
-        ACSLLoss(label_groups_file=_write_lvis(tmp_path / 'nofreq.json',
-                                               drop_frequency=True))
+        ACSLLoss(label_groups_file=nofreq).has_label_groups
+
+
+def test_groups_file_is_read_at_the_first_official_step(tmp_path):
+    ann = _write_lvis(tmp_path / 'lvis.json')
+    loss = ACSLLoss(label_groups_file=ann)
+    logits = torch.randn(200, 5)
+    labels = torch.full((200, ), 4)
+    assert torch.isfinite(loss(logits, labels))
+    assert loss.label_groups.tolist() == [1, 2, 0, 0]
 
 
 def test_hook_leaves_configured_losses_alone(tmp_path):

@@ -25,6 +25,7 @@ def test_tiny_lvis_groups_follow_annotation(version, tiny_data):
         f'data/tiny/lvis_{version}/annotations/lvis_{version}_val.json')
     assert not any(h['type'] == 'ACSLFrequencyHook' for h in cfg.custom_hooks)
     loss = ACSLLoss(label_groups_file=loss_cfg.label_groups_file)
+    assert loss.has_label_groups
     groups = [('r', 'c', 'f')[g] for g in loss.label_groups.tolist()]
     assert len(groups) == cfg.model.roi_head.bbox_head.num_classes == 30
     freqs = load_lvis_frequencies(dataset.ann_file)

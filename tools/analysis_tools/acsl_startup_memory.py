@@ -111,6 +111,8 @@ def measure(path_name, ann_file, groups_file, trace):
         loss = ACSLLoss(label_groups_file=ann_file)
     else:
         loss = ACSLLoss(label_groups_file=groups_file)
+    # the file is read when the groups are first needed
+    assert loss.has_label_groups
     seconds = time.perf_counter() - start
     result = dict(path=path_name, seconds=seconds,
                   num_groups=int(loss.label_groups.numel()),
