@@ -1,17 +1,22 @@
 # Stage 2 of the decoupled ACSL recipe (Wang et al., CVPR 2021) for Cascade R-CNN X101-64x4d-FPN
 # on LVIS v0.5: start from the softmax baseline (stage 1), freeze every parameter except
 # the classifiers of the three stages (fc_cls), and re-train it for 12 epochs with ACSL
-# (xi = 0.7, official background sampling). Testing uses the sigmoid scores of all C + 1
-# channels (ACSLLoss.get_activation).
+# (xi = 0.7, official background sampling, whose rare / common / frequent groups
+# come from the LVIS category table alone). Testing uses the sigmoid scores of all
+# C + 1 channels (ACSLLoss.get_activation).
 _base_ = ['./cascade-rcnn_x101-64x4d_fpn_8xb2-1x_lvis-v0.5.py']
 
 cascade_target_stds = [[0.1, 0.1, 0.2, 0.2], [0.05, 0.05, 0.1, 0.1],
                        [0.033, 0.033, 0.067, 0.067]]
+# LVIS train and val share the category table and its `frequency` (r/c/f) field;
+# ACSLLoss decodes only that table, never the annotations.
+acsl_label_groups_file = 'data/lvis_v0.5/annotations/lvis_v0.5_val.json'
 acsl_loss = dict(
     type='ACSLLoss',
     score_thr=0.7,
     bg_mode='official',
     bg_sample_ratios=(0.01, 0.1, 1.0),
+    label_groups_file=acsl_label_groups_file,
     loss_weight=1.0)
 model = dict(
     roi_head=dict(
@@ -36,8 +41,6 @@ model = dict(
 custom_hooks = [
     # the decoupled recipe: only the classifier is trained (official `selectp = 3`)
     dict(type='FreezeAllButHook', trainable=['roi_head.bbox_head.*.fc_cls']),
-    # rare / common / frequent groups from the training set's own LVIS annotation
-    dict(type='ACSLFrequencyHook'),
 ]
 # frozen parameters get no gradient; DDP must tolerate that
 find_unused_parameters = True

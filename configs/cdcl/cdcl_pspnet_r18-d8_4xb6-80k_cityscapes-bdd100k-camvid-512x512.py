@@ -8,6 +8,8 @@ custom_imports = dict(imports=['projects.cdcl'], allow_failed_imports=False)
 # dataset has its own classifier, and each iteration sums the losses of one sub-batch per
 # dataset (Dataset Alternation Training, t = 1, w_i = 1). Batch 8 per dataset
 # (4 GPUs x 2 per dataset), 512x512 crops, SGD 0.01 + poly, as the single baselines.
+# L_i is the mean cross entropy over the valid (non-ignored) pixels of dataset i's
+# sub-batch (avg_non_ignore), so void and padding pixels do not dilute it.
 crop_size = (512, 512)
 dataset_names = ['cityscapes', 'bdd100k', 'camvid']
 num_classes = [19, 19, 11]
@@ -32,13 +34,15 @@ model = dict(
         in_channels=512,
         channels=128,
         num_classes=num_classes,
-        norm_cfg=norm_cfg),
+        norm_cfg=norm_cfg,
+        loss_decode=dict(avg_non_ignore=True)),
     auxiliary_head=dict(
         type='DatasetAwareFCNHead',
         in_channels=256,
         channels=64,
         num_classes=num_classes,
-        norm_cfg=norm_cfg))
+        norm_cfg=norm_cfg,
+        loss_decode=dict(avg_non_ignore=True)))
 cdcl_ignore_keys = ['classes', 'palette', 'label_map', 'reduce_zero_label']
 train_dataloader = dict(
     batch_size=6,

@@ -5,7 +5,8 @@ _base_ = [
 custom_imports = dict(imports=['projects.cdcl'], allow_failed_imports=False)
 
 # Single-dataset baseline of CDCL (paper Sec. 4): PSPNet, dilated ResNet-18 (output
-# stride 8), ImageNet-pretrained, batch 8 (4 GPUs x 2), 512x512 crops, SGD 0.01 + poly.
+# stride 8), ImageNet-pretrained, batch 8 (4 GPUs x 2), 512x512 crops, SGD 0.01 + poly;
+# cross entropy averaged over the valid (non-ignored) pixels, as in CDCL's L_i.
 crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size),
@@ -14,8 +15,16 @@ model = dict(
         depth=18,
         init_cfg=dict(
             type='Pretrained', checkpoint='open-mmlab://resnet18_v1c')),
-    decode_head=dict(in_channels=512, channels=128, num_classes=19),
-    auxiliary_head=dict(in_channels=256, channels=64, num_classes=19))
+    decode_head=dict(
+        in_channels=512,
+        channels=128,
+        num_classes=19,
+        loss_decode=dict(avg_non_ignore=True)),
+    auxiliary_head=dict(
+        in_channels=256,
+        channels=64,
+        num_classes=19,
+        loss_decode=dict(avg_non_ignore=True)))
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,

@@ -27,6 +27,8 @@ model = dict(
         init_cfg=dict(
             type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
 
+# mmseg's LayerDecayOptimizerConstructor rule: no weight decay on biases, norms and
+# other 1-D parameters, the position embedding and the cls token.
 optim_wrapper = dict(
     _delete_=True,
     type='AmpOptimWrapper',
@@ -36,6 +38,8 @@ optim_wrapper = dict(
     paramwise_cfg=dict(
         layer_decay_rate=0.65,
         norm_decay_mult=0.,
+        bias_decay_mult=0.,
+        flat_decay_mult=0.,
         custom_keys={
             '.pos_embed': dict(decay_mult=0.),
             '.cls_token': dict(decay_mult=0.)

@@ -6,11 +6,13 @@ Registers :class:`ACSLLoss` in mmdet's MODELS, and the hooks of the decoupled re
 from ..common import standalone  # noqa: F401  (fixes when imported by itself)
 from .acsl_loss import ACSLLoss
 from .frequency import (count_images_per_label, label_groups_from_image_counts,
-                        label_groups_from_lvis, load_lvis_frequencies)
+                        label_groups_from_lvis, load_label_groups_file,
+                        load_lvis_frequencies, read_lvis_categories)
 from .hooks import ACSLFrequencyHook, FreezeAllButHook, acsl_losses, freeze_all_but
 
 __all__ = [
     'ACSLLoss', 'ACSLFrequencyHook', 'FreezeAllButHook', 'acsl_losses',
     'freeze_all_but', 'count_images_per_label', 'label_groups_from_image_counts',
-    'label_groups_from_lvis', 'load_lvis_frequencies'
+    'label_groups_from_lvis', 'load_lvis_frequencies', 'load_label_groups_file',
+    'read_lvis_categories'
 ]

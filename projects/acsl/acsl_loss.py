@@ -15,6 +15,8 @@ import torch.nn.functional as F
 from mmdet.models.losses import accuracy
 from mmdet.registry import MODELS
 
+from .frequency import load_label_groups_file
+
 #: Frequency groups, in the order the released code draws background rows.
 GROUPS = ('rare', 'common', 'frequent')
 #: LVIS ``frequency`` codes -> group index.
@@ -69,9 +71,12 @@ class ACSLLoss(nn.Module):
       rows (the "statistic-free" reading of the paper).
     * ``'full'``: every channel of a background row is weighted (plain BCE).
 
-    The frequency groups are per label index (``label_groups``, length ``C``). They are
-    usually filled in at the start of training by :class:`ACSLFrequencyHook` from the
-    training set's own LVIS annotation; unit tests can pass them directly.
+    The frequency groups are per label index (length ``C``) and come from the config:
+    ``label_groups`` lists them, or ``label_groups_file`` names a small groups file or
+    an LVIS annotation whose category table alone is read (see
+    :func:`projects.acsl.frequency.load_label_groups_file`), so no process parses the
+    full training annotation for them. :class:`ACSLFrequencyHook` can fill them in at
+    the start of training instead (e.g. from image counts, for Open Images).
 
     Args:
         score_thr (float): The threshold ``xi`` in (0, 1). Defaults to 0.7.
@@ -81,6 +86,10 @@ class ACSLLoss(nn.Module):
             Defaults to ``(0.01, 0.1, 1.0)``.
         label_groups (Sequence[str | int], optional): Frequency group of every
             foreground label (``'r'``/``'c'``/``'f'`` or 0/1/2), length ``C``.
+        label_groups_file (str, optional): JSON file with the groups: a list of
+            codes, ``{"label_groups": [...]}``, or an LVIS annotation (label ``i`` =
+            ``i``-th category of its list, as in mmdet's LVIS datasets); read when the
+            groups are first needed. Exclusive with ``label_groups``.
         rng (str): ``'torch'`` (default; background subsets from the torch RNG, which
             mmengine seeds) or ``'numpy'`` (``numpy.random.choice`` over the ascending
             background row indices, as the released code draws them; for
@@ -93,6 +102,7 @@ class ACSLLoss(nn.Module):
                  bg_mode='official',
                  bg_sample_ratios=(0.01, 0.1, 1.0),
                  label_groups=None,
+                 label_groups_file=None,
                  rng='torch',
                  loss_weight=1.0):
         super().__init__()
@@ -120,6 +130,11 @@ class ACSLLoss(nn.Module):
         self.loss_weight = loss_weight
         self.register_buffer(
             'label_groups', torch.empty(0, dtype=torch.long), persistent=False)
+        if label_groups is not None and label_groups_file is not None:
+            raise ValueError(
+                'ACSLLoss got both label_groups and label_groups_file='
+                f'{label_groups_file!r}; keep one of them.')
+        self.label_groups_file = label_groups_file
         if label_groups is not None:
             self.set_label_groups(label_groups)
 
@@ -135,11 +150,20 @@ class ACSLLoss(nn.Module):
 
     @property
     def has_label_groups(self):
+        """Whether the groups are known; reads ``label_groups_file`` on first use.
+
+        The file is read when the groups are first needed (the first training step, or
+        :class:`ACSLFrequencyHook`), so building the model to test a checkpoint or to
+        count parameters needs no annotation.
+        """
+        if not self.label_groups.numel() and self.label_groups_file:
+            self.set_label_groups(load_label_groups_file(self.label_groups_file))
         return self.label_groups.numel() > 0
 
     def get_cls_channels(self, num_classes):
         """``C`` classes plus one background channel, as for a softmax head."""
-        if self.has_label_groups and num_classes != self.label_groups.numel():
+        known = self.label_groups.numel()
+        if known and num_classes != known:
             raise ValueError(
                 f'ACSLLoss has frequency groups for {self.label_groups.numel()} '
                 f'classes but the head has num_classes={num_classes}; make them '
@@ -190,9 +214,10 @@ class ACSLLoss(nn.Module):
         if not self.has_label_groups:
             raise RuntimeError(
                 "ACSLLoss(bg_mode='official') needs the frequency group of every "
-                'class. Add custom_hooks=[dict(type="ACSLFrequencyHook")] to the '
-                'config (it reads the training set\'s LVIS annotation), pass '
-                "label_groups=[...], or use bg_mode='adaptive'.")
+                'class. Set label_groups_file= (the LVIS annotation, whose '
+                'category table alone is read, or a JSON list of codes) or '
+                'label_groups=[...] in the loss config, add custom_hooks=[dict('
+                'type="ACSLFrequencyHook")], or use bg_mode=\'adaptive\'.')
         if self.label_groups.numel() != num_classes:
             raise ValueError(
                 f'ACSLLoss has frequency groups for {self.label_groups.numel()} '

@@ -111,12 +111,14 @@ def acsl_losses(model):
 class ACSLFrequencyHook(Hook):
     """Give every ACSLLoss of the model the frequency group of each label.
 
-    The groups come from the training set itself, so the annotation path is never
-    written twice in a config:
+    A convenience for data sets whose groups are not in the config: losses that got
+    ``label_groups`` or ``label_groups_file`` are left alone. The groups come from the
+    training set itself:
 
     * ``source='lvis_frequency'`` (default): the ``frequency`` field of the training
       dataset's own LVIS annotation (``dataset.ann_file``), mapped from category ids
-      to label indices through ``dataset.cat_ids``.
+      to label indices through ``dataset.cat_ids``; only the annotation's category
+      table is decoded (:func:`projects.acsl.frequency.read_lvis_categories`).
     * ``source='image_counts'``: LVIS thresholds (<= 10 images rare, <= 100 common)
       applied to the number of training images per label, for data sets without a
       ``frequency`` field (Open Images).
@@ -158,7 +160,8 @@ class ACSLFrequencyHook(Hook):
             ann_file, cat_ids, backend_args=getattr(leaf, 'backend_args', None))
 
     def before_train(self, runner):
-        losses = acsl_losses(runner.model)
+        losses = [loss for loss in acsl_losses(runner.model)
+                  if not loss.has_label_groups]
         if not losses:
             return
         groups = self.label_groups(runner.train_dataloader.dataset)
@@ -168,4 +171,4 @@ class ACSLFrequencyHook(Hook):
         runner.logger.info(
             f'ACSLFrequencyHook: {len(groups)} classes, rare/common/frequent = '
             f"{counts['r']}/{counts['c']}/{counts['f']} ({self.source}); set on "
-            f'{len(losses)} ACSLLoss module(s).')
+            f'{len(losses)} ACSLLoss module(s) without label groups.')

@@ -47,7 +47,8 @@ class DePatchEmbed(BaseModule):
     4. ``k x k`` points evenly spaced between the box edges (both included), ordered
        x-index major, y-index minor (point ``i * k + j`` is ``(x_i, y_j)``);
     5. bilinear sampling of ``x`` at those points, zero outside the map
-       (``grid_sample`` with ``align_corners=False``), at least in float32;
+       (``grid_sample`` with ``align_corners=False``), at least in float32 (under
+       autocast the whole module runs in float32, see :meth:`forward`);
     6. the ``k * k`` sampled C-vectors are concatenated channel-fastest and embedded:
        ``token = LN(W_o v + b_o)``.
 
@@ -171,10 +172,18 @@ class DePatchEmbed(BaseModule):
         return sampled.permute(0, 2, 3, 1).reshape(b, n, p * c)
 
     def forward(self, x):
-        """Embed ``x`` (B, C, H, W) into tokens (B, Hp*Wp, D) and return (tokens, (Hp, Wp))."""
-        codes, hw_shape = self.predict_codes(x)
+        """Embed ``x`` (B, C, H, W) into tokens (B, Hp*Wp, D) and return (tokens, (Hp, Wp)).
+
+        The whole embedding runs with autocast disabled, in the dtype of the module's
+        weights (float32 under ``--amp``), as the official code does: mixed precision
+        would round the box codes and the sampling positions, which move by fractions of
+        a pixel. A half-precision model still samples in float32.
+        """
+        dtype = self.output_proj.weight.dtype
         with torch.autocast(device_type=x.device.type, enabled=False):
+            x = x.to(dtype)
+            codes, hw_shape = self.predict_codes(x)
             boxes = self.decode_boxes(codes, hw_shape)
             values = self.sample(x, self.sampling_points(boxes))
-        values = values.to(self.output_proj.weight.dtype)
-        return self.norm(self.output_proj(values)), hw_shape
+            tokens = self.norm(self.output_proj(values.to(dtype)))
+        return tokens, hw_shape

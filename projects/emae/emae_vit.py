@@ -1,4 +1,5 @@
 """ViT encoder that runs all K masked parts of an image in one stacked pass (EMAE)."""
+import warnings
 from typing import Optional, Tuple
 
 import torch
@@ -33,6 +34,13 @@ class EMAEViT(MAEViT):
         self.num_parts = num_parts
         self.num_visible = num_visible_patches(self.num_patches, num_parts,
                                                self.mask_ratio)
+        if num_parts > 1 and self.num_patches - 2 * self.num_visible <= 0:
+            warnings.warn(
+                f'EMAEViT: with num_parts={num_parts} and mask_ratio='
+                f'{self.mask_ratio} two parts mask disjoint patch sets '
+                f'({self.num_patches} patches, {self.num_visible} visible per '
+                'part), so the self-consistency loss has no overlap and is 0; '
+                'use mask_ratio > 0.5 for a consistency signal.')
 
     def parallel_masking(
             self,

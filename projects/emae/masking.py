@@ -5,7 +5,8 @@ One random permutation ``pi`` per image is cut into ``K`` consecutive chunks of
 ``k``. Sampling part 1 from all patches, part 2 from the remainder, ... ("progressive"
 division) has exactly this distribution. The visible sets are disjoint, each part has the
 mask ratio of MAE, and with ``K = N / n_v`` every patch is visible in exactly one part and
-masked in the other ``K - 1``.
+masked in the other ``K - 1``; with ``K * n_v < N`` (partial coverage) the remaining
+patches are masked in every part.
 
 Parts are stacked along the batch axis in part-major order: row ``k * B + b`` is part ``k`` of
 image ``b``.
@@ -34,6 +35,13 @@ def num_visible_patches(num_patches: int, num_parts: int,
                         mask_ratio: float) -> int:
     """Visible patches per part; raise a clear error for incompatible settings.
 
+    The masks are well defined whenever the ``K`` visible sets fit disjointly,
+    ``K * n_v <= N`` (the spec's ``num_parts <= floor(1/(1-r))``). ``K`` need not divide
+    ``N``: with ``K * n_v < N`` (e.g. K = 3 at 196 patches and r = 0.75: 3 x 49 = 147) the
+    parts cover only part of the image (partial coverage, an ablation of the paper's
+    full-coverage ``K = 1/(1-r)``); the patches after the first ``K * n_v`` of the
+    permutation are masked in every part.
+
     Args:
         num_patches (int): N, patches per image.
         num_parts (int): K, parts drawn from one image.
@@ -55,20 +63,14 @@ def num_visible_patches(num_patches: int, num_parts: int,
         raise ValueError(
             f'mask_ratio={mask_ratio} leaves no visible patch out of '
             f'{num_patches}; lower mask_ratio or use smaller patches')
-    if num_parts == 1:
-        return num_visible
     if num_parts * num_visible > num_patches:
         max_parts = num_patches // num_visible
         raise ValueError(
             f'num_parts={num_parts} parts of {num_visible} visible patches '
             f'need {num_parts * num_visible} > {num_patches} patches, so the '
             f'visible sets cannot be disjoint; choose num_parts <= '
-            f'{max_parts} (= floor(1/(1-mask_ratio))) or a higher mask_ratio')
-    if num_patches % num_parts:
-        raise ValueError(
-            f'num_parts={num_parts} does not divide {num_patches} patches; '
-            'choose a divisor of the patch count (e.g. 4 for 196 or 64 '
-            'patches)')
+            f'{max_parts} (= floor(N / n_v), about 1/(1-mask_ratio)) or a '
+            'higher mask_ratio')
     return num_visible
 
 

@@ -186,3 +186,83 @@ def test_acsl_head_integration():
     assert len(inst) > 0
     assert int(inst.labels.max()) < 4
     assert float(inst.scores.max()) <= 1.0
+
+
+@pytest.mark.parametrize('categories_first', [False, True])
+@pytest.mark.parametrize('chunk_size', [7, 64, 1 << 20])
+def test_category_table_is_read_alone(tmp_path, categories_first, chunk_size):
+    """The ``categories`` array is found and decoded across chunk boundaries, with
+    the key before or after the annotations."""
+    from projects.acsl import read_lvis_categories
+    cats = [dict(id=cid, name=name, frequency=freq)
+            for cid, name, freq in CATEGORIES]
+    anns = [dict(id=i, category_id=3, bbox=[1, 2, 3, 4]) for i in range(50)]
+    body = dict(categories=cats, annotations=anns) if categories_first else \
+        dict(info={'description': 'x'}, annotations=anns, categories=cats)
+    path = tmp_path / 'ann.json'
+    path.write_text(json.dumps(body, indent=1))
+    assert read_lvis_categories(str(path), chunk_size=chunk_size) == cats
+
+
+def test_label_groups_file_forms(tmp_path):
+    from projects.acsl import load_label_groups_file
+    ann = _write_lvis(tmp_path / 'lvis_v1_val.json')
+    # an LVIS annotation: label i = i-th category of the list (mmdet's cat_ids)
+    assert load_label_groups_file(ann) == ['c', 'f', 'r', 'r']
+    (tmp_path / 'list.json').write_text(json.dumps(['f', 'r', 'c']))
+    assert load_label_groups_file(str(tmp_path / 'list.json')) == ['f', 'r', 'c']
+    (tmp_path / 'dict.json').write_text(
+        json.dumps(dict(category_ids=[1, 2], label_groups=['r', 'f'])))
+    assert load_label_groups_file(str(tmp_path / 'dict.json')) == ['r', 'f']
+    # read when first needed: building needs no file
+    loss = ACSLLoss(label_groups_file=str(tmp_path / 'later.json'))
+    assert loss.get_cls_channels(4) == 5
+    with pytest.raises(FileNotFoundError, match='later.json'):
+        loss.has_label_groups
+    loss = ACSLLoss(label_groups_file=ann)
+    assert loss.has_label_groups
+    assert loss.label_groups.tolist() == [1, 2, 0, 0]
+    with pytest.raises(ValueError, match='num_classes=3'):
+        loss.get_cls_channels(3)
+    with pytest.raises(ValueError, match='keep one of them'):
+        ACSLLoss(label_groups=['r'], label_groups_file=ann)
+    (tmp_path / 'empty.json').write_text(json.dumps({'label_groups': []}))
+    with pytest.raises(ValueError, match='empty.json'):
+        ACSLLoss(label_groups_file=str(tmp_path / 'empty.json')).has_label_groups
+    nofreq = _write_lvis(tmp_path / 'nofreq.json', drop_frequency=True)
+    with pytest.raises(ValueError, match='frequency'):
+        ACSLLoss(label_groups_file=nofreq).has_label_groups
+
+
+def test_groups_file_is_read_at_the_first_official_step(tmp_path):
+    ann = _write_lvis(tmp_path / 'lvis.json')
+    loss = ACSLLoss(label_groups_file=ann)
+    logits = torch.randn(200, 5)
+    labels = torch.full((200, ), 4)
+    assert torch.isfinite(loss(logits, labels))
+    assert loss.label_groups.tolist() == [1, 2, 0, 0]
+
+
+def test_hook_leaves_configured_losses_alone(tmp_path):
+    """Losses with groups from the config are not touched; the dataset is not read."""
+
+    class Heads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = ACSLLoss(label_groups=['f', 'f', 'r', 'c'])
+            self.b = ACSLLoss()
+
+    model = Heads()
+    ann = _write_lvis(tmp_path / 'lvis.json')
+    from mmdet.datasets import LVISV05Dataset
+    dataset = LVISV05Dataset(
+        ann_file=ann, data_root=str(tmp_path), data_prefix=dict(img=''),
+        metainfo=dict(classes=tuple(n for _, n, _ in CATEGORIES)), pipeline=[])
+    ACSLFrequencyHook().before_train(_runner(model, dataset))
+    assert model.a.label_groups.tolist() == [2, 2, 0, 1]
+    assert model.b.label_groups.tolist() == [1, 2, 0, 0]
+    model = Heads()
+    model.b.set_label_groups(['r'] * 4)
+    # every loss is configured: the hook returns before touching the dataset
+    ACSLFrequencyHook().before_train(_runner(model, dataset=None))
+    assert model.b.label_groups.tolist() == [0] * 4

@@ -171,3 +171,40 @@ def test_sampling_stays_float32_under_autocast():
         tokens, _ = module(x)
     assert boxes.dtype == torch.float32
     assert tokens.shape == (1, 16, 8)
+
+
+def test_autocast_runs_the_whole_depatch_in_float32():
+    """Under --amp the official code runs the whole DePatch in fp32: every layer
+    (feature conv, predictor, output projection, norms) sees float32 inputs and the
+    tokens equal the fp32 forward bit for bit."""
+    torch.manual_seed(0)
+    module = DePatchEmbed(8, 16).eval()
+    with torch.no_grad():
+        module.offset_predictor.weight.normal_(std=0.5)
+    x = torch.randn(2, 8, 12, 14).bfloat16()
+    seen = []
+    handles = [
+        m.register_forward_hook(
+            lambda mod, inp, out: seen.append((type(mod).__name__,
+                                               inp[0].dtype)))
+        for m in module.modules()
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear,
+                          torch.nn.LayerNorm))
+    ]
+    with torch.no_grad():
+        ref, hw = module(x.float())
+        seen.clear()
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            # autocast is active outside DePatch: a plain Linear runs in bf16
+            assert module.output_proj(torch.randn(1, 72)).dtype == \
+                torch.bfloat16
+            seen.clear()
+            out, hw_amp = module(x)
+    for h in handles:
+        h.remove()
+    assert hw_amp == hw
+    assert out.dtype == torch.float32
+    assert torch.equal(out, ref)
+    assert sorted({name for name, _ in seen}) == ['Conv2d', 'LayerNorm',
+                                                  'Linear']
+    assert all(dtype == torch.float32 for _, dtype in seen), seen

@@ -258,8 +258,8 @@ def test_pair_schemes(pairs, expected):
 
 
 @pytest.mark.parametrize('parts,ratio,msg', [
-    (5, 0.75, 'cannot be disjoint'),
-    (3, 0.75, 'does not divide'),
+    (5, 0.75, 'choose num_parts <= 4'),
+    (3, 0.6, 'choose num_parts <= 2'),
     (0, 0.75, 'positive int'),
     (4, 1.0, 'must be in'),
 ])
@@ -269,6 +269,39 @@ def test_incompatible_settings_raise(parts, ratio, msg):
     cfg = _cfg(num_parts=parts)
     cfg['backbone']['mask_ratio'] = ratio
     with pytest.raises(ValueError, match=msg):
+        MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('num_patches,parts', [(196, 3), (64, 3), (196, 2)])
+def test_partial_coverage_masks_are_well_defined(num_patches, parts):
+    """K need not divide N: K * n_v <= N keeps the visible sets disjoint."""
+    n_v = num_visible_patches(num_patches, parts, 0.75)
+    assert n_v == int(num_patches * 0.25)
+    masks = parallel_masks(torch.rand(2, num_patches), parts, n_v)
+    mask = masks.mask.view(parts, 2, num_patches)
+    visible = (1 - mask).sum(0)
+    # every patch is visible in at most one part, each part shows n_v patches
+    assert int(visible.max()) == 1
+    assert ((1 - mask).sum(-1) == n_v).all()
+    assert (visible.sum(-1) == parts * n_v).all()
+    for k in range(parts):
+        for b in range(2):
+            keep = masks.ids_keep[k * 2 + b]
+            assert (mask[k, b, keep] == 0).all()
+
+
+def test_partial_coverage_builds_and_runs():
+    model = _build(num_parts=3)
+    assert model.backbone.num_visible == N // 4
+    losses = model.loss(torch.randn(2, 3, IMG, IMG), None)
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert float(losses['loss_sc']) > 0
+
+
+def test_disjoint_masked_sets_warn():
+    cfg = _cfg(num_parts=2)
+    cfg['backbone']['mask_ratio'] = 0.5
+    with pytest.warns(UserWarning, match='no overlap'):
         MODELS.build(cfg)
 
 

@@ -126,6 +126,9 @@ def run_stage2(work_dir, loss_name, seed, epochs, stage1_ckpt):
     name = f'stage2_{loss_name}_seed{seed}'
     cfg = _base_cfg(STAGE2, work_dir, name, seed, epochs)
     loss = copy.deepcopy(LOSSES[loss_name])
+    if loss['type'] == 'ACSLLoss':
+        loss['label_groups_file'] = \
+            cfg.model.roi_head.bbox_head.loss_cls.label_groups_file
     if loss['type'] == 'SeesawLoss':
         loss['num_classes'] = cfg.model.roi_head.bbox_head.num_classes
     cfg.model.roi_head.bbox_head.loss_cls = loss

@@ -29,7 +29,7 @@ test_evaluator = val_evaluator
 max_epochs = _base_.tiny_lvis_max_epochs
 train_cfg = _base_.tiny_lvis_train_cfg
 param_scheduler = _base_.tiny_lvis_param_scheduler
-optim_wrapper = _base_.tiny_lvis_optim_wrapper
+optim_wrapper = _base_.tiny_lvis_acsl_optim_wrapper
 default_hooks = _base_.tiny_lvis_default_hooks
 auto_scale_lr = _base_.tiny_lvis_auto_scale_lr
 # no stage-1 checkpoint here; the benchmark chains both tiny stages (tools/analysis_tools/acsl_benchmark.py)

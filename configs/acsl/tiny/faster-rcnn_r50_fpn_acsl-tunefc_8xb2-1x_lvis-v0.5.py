@@ -10,7 +10,7 @@ data_root = _base_.tiny_lvis_data_root
 classes = _base_.tiny_lvis_classes
 metainfo = _base_.tiny_lvis_metainfo
 img_scale = _base_.tiny_lvis_img_scale
-model = _base_.tiny_lvis_model
+model = _base_.tiny_lvis_acsl_model
 train_pipeline = _base_.tiny_lvis_train_pipeline
 test_pipeline = _base_.tiny_lvis_test_pipeline
 train_dataloader = _base_.tiny_lvis_train_dataloader
@@ -21,7 +21,7 @@ test_evaluator = val_evaluator
 max_epochs = _base_.tiny_lvis_max_epochs
 train_cfg = _base_.tiny_lvis_train_cfg
 param_scheduler = _base_.tiny_lvis_param_scheduler
-optim_wrapper = _base_.tiny_lvis_optim_wrapper
+optim_wrapper = _base_.tiny_lvis_acsl_optim_wrapper
 default_hooks = _base_.tiny_lvis_default_hooks
 auto_scale_lr = _base_.tiny_lvis_auto_scale_lr
 # no stage-1 checkpoint here; the benchmark chains both tiny stages (tools/analysis_tools/acsl_benchmark.py)

@@ -11,7 +11,7 @@ classes = _base_.tiny_lvis_classes
 metainfo = _base_.tiny_lvis_metainfo
 img_scale = _base_.tiny_lvis_img_scale
 model = dict(
-    _base_.tiny_lvis_model,
+    _base_.tiny_lvis_acsl_model,
     backbone=dict(
         groups=4, base_width=4, **_base_.tiny_lvis_model.backbone))
 train_pipeline = _base_.tiny_lvis_train_pipeline
@@ -24,7 +24,7 @@ test_evaluator = val_evaluator
 max_epochs = _base_.tiny_lvis_max_epochs
 train_cfg = _base_.tiny_lvis_train_cfg
 param_scheduler = _base_.tiny_lvis_param_scheduler
-optim_wrapper = _base_.tiny_lvis_optim_wrapper
+optim_wrapper = _base_.tiny_lvis_acsl_optim_wrapper
 default_hooks = _base_.tiny_lvis_default_hooks
 auto_scale_lr = _base_.tiny_lvis_auto_scale_lr
 # no stage-1 checkpoint here; the benchmark chains both tiny stages (tools/analysis_tools/acsl_benchmark.py)

@@ -56,16 +56,23 @@ bdd100k_val = dict(
         img_path='images/10k/val', seg_map_path='labels/sem_seg/masks/val'),
     pipeline=_test_pipeline('bdd100k', (1280, 720)))
 
+# CamVid: the SegNet split and layout (367 train / 101 val / 233 test, 11 classes, void
+# -> 255; folders train/, trainannot/, val/, valannot/) at the ORIGINAL resolution of
+# the Cambridge-driving Labeled Video Database, 960x720 (the frames the paper's 960x720
+# refers to, relabelled to the 11 SegNet classes). SegNet's own download ships the same
+# split downsampled to 480x360: with those files give CamVid's RandomResize / Resize
+# the scale (480, 360), otherwise the images are upsampled 2x before the 512x512 crops.
+camvid_scale = (960, 720)
 camvid_train = dict(
     type='CamVidDataset',
     data_root='data/camvid/',
     data_prefix=dict(img_path='train', seg_map_path='trainannot'),
-    pipeline=_train_pipeline('camvid', (960, 720)))
+    pipeline=_train_pipeline('camvid', camvid_scale))
 camvid_val = dict(
     type='CamVidDataset',
     data_root='data/camvid/',
     data_prefix=dict(img_path='val', seg_map_path='valannot'),
-    pipeline=_test_pipeline('camvid', (960, 720)))
+    pipeline=_test_pipeline('camvid', camvid_scale))
 
 coco_stuff_train = dict(
     type='COCOStuffDataset',

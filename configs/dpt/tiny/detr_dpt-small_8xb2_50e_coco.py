@@ -1,5 +1,5 @@
-# Tiny twin of ../detr_dpt-small_8xb2_50e_coco.py: tiny COCO (8 classes, short sides
-# 96-192 with DETR's random-crop branch), a narrow one-block-per-stage DPT, a one-layer
+# Tiny twin of ../detr_dpt-small_8xb2_50e_coco.py: tiny COCO (8 classes, multi-scale
+# short sides 128-192 + flip, no crop, pad 32), a narrow one-block-per-stage DPT, a one-layer
 # 32-wide transformer with 20 queries, no pretrained weights, short schedule.
 _base_ = ['../detr_dpt-small_8xb2_50e_coco.py']
 
@@ -40,30 +40,11 @@ model = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomFlip', prob=0.5),
     dict(
-        type='RandomChoice',
-        transforms=[[
-            dict(
-                type='RandomChoiceResize',
-                scales=[(320, 128), (320, 160), (320, 192)],
-                keep_ratio=True)
-        ],
-                    [
-                        dict(
-                            type='RandomChoiceResize',
-                            scales=[(320, 96), (320, 128)],
-                            keep_ratio=True),
-                        dict(
-                            type='RandomCrop',
-                            crop_type='absolute_range',
-                            crop_size=(64, 128),
-                            allow_negative_crop=True),
-                        dict(
-                            type='RandomChoiceResize',
-                            scales=[(320, 128), (320, 160), (320, 192)],
-                            keep_ratio=True)
-                    ]]),
+        type='RandomChoiceResize',
+        scales=[(320, 128), (320, 160), (320, 192)],
+        keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [

@@ -1,7 +1,7 @@
 # Tiny twin of ../mask-rcnn_vit-base-p16_8xb8-lsj-100e_coco.py: tiny COCO instance set
 # (8 classes, 128-192 px images resized to at most 192x192), a 64-d 4-block ViT/16
 # (all four blocks feed the pyramid), 32-channel FPN and heads, few proposals and RoIs,
-# a short schedule and no AMP (CPU). init_cfg=None: no checkpoint is loaded.
+# an epoch-based short schedule and no AMP (CPU). init_cfg=None: no checkpoint is loaded.
 _base_ = ['../mask-rcnn_vit-base-p16_8xb8-lsj-100e_coco.py']
 
 data_root = 'data/tiny/coco/'
@@ -110,7 +110,11 @@ val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 
 max_epochs = 4
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+train_cfg = dict(
+    _delete_=True,
+    type='EpochBasedTrainLoop',
+    max_epochs=max_epochs,
+    val_interval=max_epochs)
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=4e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=10),
@@ -124,5 +128,6 @@ param_scheduler = [
 ]
 default_hooks = dict(
     logger=dict(interval=5),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+    checkpoint=dict(by_epoch=True, interval=max_epochs, max_keep_ckpts=1))
+log_processor = dict(by_epoch=True)
 auto_scale_lr = dict(base_batch_size=4)

@@ -43,6 +43,7 @@ tiny_cascade_acsl_loss = dict(
     score_thr=0.7,
     bg_mode='official',
     bg_sample_ratios=(0.01, 0.1, 1.0),
+    label_groups_file=_base_.tiny_lvis_label_groups_file,
     loss_weight=1.0)
 tiny_cascade_acsl_model = dict(
     tiny_cascade_model,

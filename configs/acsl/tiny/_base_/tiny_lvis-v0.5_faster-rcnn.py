@@ -36,6 +36,17 @@ tiny_lvis_model = dict(
     test_cfg=dict(
         rpn=dict(nms_pre=300, max_per_img=100), rcnn=dict(max_per_img=50)))
 
+# the stage-2 twins read the frequency groups from the tiny val annotation
+tiny_lvis_label_groups_file = tiny_lvis_data_root + \
+    'annotations/lvis_v0.5_val.json'
+tiny_lvis_acsl_model = dict(
+    tiny_lvis_model,
+    roi_head=dict(
+        tiny_lvis_model['roi_head'],
+        bbox_head=dict(
+            tiny_lvis_model['roi_head']['bbox_head'],
+            loss_cls=dict(label_groups_file=tiny_lvis_label_groups_file))))
+
 tiny_lvis_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
@@ -90,6 +101,9 @@ tiny_lvis_param_scheduler = [
         gamma=0.1),
 ]
 tiny_lvis_optim_wrapper = dict(optimizer=dict(lr=0.04))
+# stage 2 (ACSL fc_cls re-training) doubles the stage-1 lr, as the recipe does
+# (0.01 -> 0.02 at 16 images)
+tiny_lvis_acsl_optim_wrapper = dict(optimizer=dict(lr=0.08))
 tiny_lvis_default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=tiny_lvis_max_epochs, max_keep_ckpts=1))

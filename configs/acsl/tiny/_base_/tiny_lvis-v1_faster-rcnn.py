@@ -15,3 +15,9 @@ tiny_lvis_val_dataloader = dict(
         data_prefix=dict(img='')))
 tiny_lvis_val_evaluator = dict(
     ann_file=tiny_lvis_data_root + 'annotations/lvis_v1_val.json')
+tiny_lvis_label_groups_file = tiny_lvis_data_root + \
+    'annotations/lvis_v1_val.json'
+tiny_lvis_acsl_model = dict(
+    roi_head=dict(
+        bbox_head=dict(
+            loss_cls=dict(label_groups_file=tiny_lvis_label_groups_file))))
