@@ -66,3 +66,30 @@ def test_topk_accuracy():
     scores = torch.tensor([[0.1, 0.5, 0.4], [0.7, 0.2, 0.1]])
     assert topk_accuracy(scores, torch.tensor([2, 0]), (1, 2)) == {'top1': 50.0,
                                                                    'top2': 100.0}
+
+
+@pytest.mark.slow
+def test_frozen_feature_test_loop_from_a_config(tiny_data, tmp_path):
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from projects.common.ssl import extract_features
+    cfg = Config.fromfile('configs/baselines/tiny/resnet18_8xb32_in1k.py')
+    cfg.work_dir = str(tmp_path)
+    cfg.log_level = 'WARNING'
+    bank = dict(cfg.test_dataloader, sampler=dict(type='DefaultSampler', shuffle=False))
+    bank['dataset'] = dict(bank['dataset'], split='train')
+    cfg.test_cfg = dict(type='FrozenFeatureTestLoop', bank_dataloader=bank)
+    cfg.test_evaluator = [dict(type='KNNAccuracy', topk=(1, 5)),
+                          dict(type='LinearProbeAccuracy', max_iter=20)]
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    assert set(metrics) == {'knn/top1', 'knn/top5', 'linear/top1'}
+    # the loop fed the train split as bank and scored only the val split
+    model = runner.model
+    bank_x, bank_y = extract_features(model, runner.build_dataloader(bank))
+    test_x, test_y = extract_features(model, runner.test_dataloader)
+    votes = knn_predict(bank_x, bank_y, test_x, 10)
+    assert metrics['knn/top1'] == pytest.approx(
+        topk_accuracy(votes, test_y, (1, ))['top1'])
+    assert metrics['knn/top1'] > 10  # above chance on learnable tiny ImageNet
