@@ -87,7 +87,7 @@ def _seesaw_classes(cfg, seed):
 def arms(args):
     """Stage-1 arm and one stage-2 arm per loss (only the loss and the schedule differ)."""
     stage1 = hb.Arm('stage1', STAGE1, LABELS['stage1'], options={'param_scheduler': [
-        # warmup, then the twin's constant lr (its 8 / 11 epoch steps are not reached)
+        # warmup, then a constant lr (the twin's steps at epochs 8 / 11 are dropped)
         dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50)]})
     schedule = [
         dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
@@ -162,7 +162,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/acsl_benchmark')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--stage1-epochs', type=int, default=8)
+    parser.add_argument('--stage1-epochs', type=int, default=12)
     parser.add_argument('--stage2-epochs', type=int, default=3)
     parser.add_argument('--losses', nargs='+', choices=list(LOSSES),
                         default=['softmax', 'acsl', 'seesaw', 'acsl-adaptive'])
