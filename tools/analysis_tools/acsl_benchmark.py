@@ -191,6 +191,7 @@ def main(argv=None):
     rep = report(results, times, args, time.perf_counter() - start)
     rep.write(args.work_dir)
     print(rep.markdown())
+    return rep
 
 
 if __name__ == '__main__':

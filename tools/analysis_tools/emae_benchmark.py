@@ -161,6 +161,7 @@ def main(argv=None):
         rep = speed_report(times, args)
     rep.write(args.work_dir)
     print(rep.markdown())
+    return rep
 
 
 if __name__ == '__main__':
