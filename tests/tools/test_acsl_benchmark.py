@@ -1,6 +1,5 @@
 """Pieces of tools/analysis_tools/acsl_benchmark.py that run without training."""
 import argparse
-import importlib.util
 import math
 import os.path as osp
 import types
@@ -9,15 +8,11 @@ import pytest
 import torch
 import torch.nn as nn
 
-from tests.utils import REPO_ROOT
+from tests.utils import load_tool
 
 
 def _tool():
-    path = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'acsl_benchmark.py')
-    spec = importlib.util.spec_from_file_location('acsl_benchmark', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis_tools/acsl_benchmark')
 
 
 def test_seesaw_warm_start_copies_softmax_rows(tmp_path):

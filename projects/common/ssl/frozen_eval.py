@@ -235,6 +235,9 @@ class FrozenFeatureTestLoop(TestLoop):
             with the test pipeline).
         pool (str): See :func:`pool_features`. Defaults to 'auto'.
         fp16 (bool): Autocast the forward. Defaults to False.
+
+    In distributed runs each split is padded by its sampler to a multiple of the world
+    size, so up to ``world_size - 1`` samples per split may be counted twice.
     """
 
     def __init__(self, runner, dataloader, evaluator, bank_dataloader,
