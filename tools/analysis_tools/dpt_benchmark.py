@@ -25,7 +25,7 @@ import torch  # noqa: E402
 
 from projects.common import benchmark as hb  # noqa: E402
 from projects.common.flops import count_flops  # noqa: E402
-from projects.dpt import DeformablePatchTransformer  # noqa: E402
+from projects.dpt import DeformablePatchTransformer, DePatchEmbed  # noqa: E402
 
 TINY = 'configs/dpt/tiny/dpt-tiny_8xb128_300e_in1k.py'
 ARMS = [
@@ -33,6 +33,29 @@ ARMS = [
            {'model.backbone.depatch_stages': (False, False, False, False)}),
     hb.Arm('dpt', TINY, 'DPT (DePatch in stages 2-4)'),
 ]
+
+
+def depatch_diagnostics(runner):
+    """Last DePatch on the val images: mean |tanh(offset code)| (0 at init) and mean box
+    width in pixels of its input map (1 patch = the initial width)."""
+    model = runner.model
+    last = [m for m in model.modules() if isinstance(m, DePatchEmbed)][-1]
+    widths, offsets = [], []
+
+    def hook(module, inputs, output):
+        codes, hw_shape = module.predict_codes(inputs[0])
+        boxes = module.decode_boxes(codes, hw_shape)
+        widths.append(((boxes[..., 2] - boxes[..., 0]) * inputs[0].shape[3]).mean())
+        offsets.append(torch.tanh(codes[..., :2]).abs().mean())
+
+    handle = last.register_forward_hook(hook)
+    model.eval()
+    with torch.no_grad():
+        for batch in runner.val_dataloader:
+            model.extract_feat(model.data_preprocessor(batch, False)['inputs'])
+    handle.remove()
+    return dict(box_width=float(torch.stack(widths).mean()),
+                offset=float(torch.stack(offsets).mean()))
 
 
 def build_pair(variant):
@@ -87,6 +110,13 @@ def report(eff_rows, times, results, args):
         rep.add_table(f'Tiny ImageNet top-1 % (chance 10 %), mean ± sample std over n={n} '
                       f'seeds {args.seeds}, {args.epochs} epochs',
                       ['backbone', 'top-1', 'train (s)'], rows)
+        dpt = results['dpt']
+        rep.add_text('DePatch diagnostics (last DePatch, val images, per seed): mean '
+                     '|tanh(offset code)| ' + ', '.join(f"{r['metrics']['offset']:.3f}"
+                                                        for r in dpt) +
+                     ' (0 at init); mean box width ' +
+                     ', '.join(f"{r['metrics']['box_width']:.2f}" for r in dpt) +
+                     ' px of its input map (1 patch at init).')
         rep.add_bars('top-1', {a.label: [r['metrics']['accuracy/top1']
                                          for r in results[a.name]] for a in ARMS})
         for a in ARMS:
@@ -117,7 +147,9 @@ def main(argv=None):
     eff_rows, times = ([], {}) if args.skip_efficiency else efficiency(args)
     results = {} if args.skip_accuracy else hb.run_grid(
         ARMS, args.seeds,
-        lambda arm, seed: hb.train_arm(arm, args.work_dir, seed, args.epochs),
+        lambda arm, seed: hb.train_arm(
+            arm, args.work_dir, seed, args.epochs,
+            probe=depatch_diagnostics if arm.name == 'dpt' else None),
         desc='DPT accuracy')
     rep = report(eff_rows, times, results, args)
     rep.write(args.work_dir)
