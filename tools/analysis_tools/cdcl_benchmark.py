@@ -55,8 +55,9 @@ def miou(arm, result, dataset):
 
 def report(results, args):
     rep = hb.Report('cdcl_benchmark', 'CDCL in miniature (tiny road scenes, mIoU %)')
-    table = {'single': {d: [miou(f'single-{d}', r, d) for r in results[f'single-{d}']]
-                        for d in DATASETS if f'single-{d}' in results}}
+    single = {d: [miou(f'single-{d}', r, d) for r in results[f'single-{d}']]
+              for d in DATASETS if f'single-{d}' in results}
+    table = {'single': single} if single else {}
     for name in ('joint-bn', 'cdcl'):
         if name in results:
             table[name] = {d: [miou(name, r, d) for r in results[name]] for d in DATASETS}
