@@ -61,5 +61,10 @@ def test_arms_change_only_loss_and_schedule():
     stage1, stage2 = tool.arms(args)
     assert [a.name for a in stage2] == ['softmax', 'acsl', 'seesaw', 'acsl-adaptive']
     for arm in stage2:
-        assert set(arm.options) == {tool.LOSS_KEY, 'param_scheduler'}
+        assert set(arm.options) == {'param_scheduler'}
         assert arm.config == tool.STAGE2
+        cfg = tool.hb.load_config(arm, 'work_dirs/unused', seed=0)
+        loss = cfg.model.roi_head.bbox_head.loss_cls
+        assert loss.type == tool.LOSSES[arm.name]['type']
+        if loss.type == 'ACSLLoss':  # the twin's groups survive the loss swap
+            assert loss.label_groups_file.endswith('.json')
