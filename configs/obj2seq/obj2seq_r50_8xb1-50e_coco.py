@@ -27,7 +27,8 @@ model = dict(
             cross_attn_cfg=dict(dropout=0.0, im2col_step=20),
             ffn_cfg=dict(ffn_drop=0.0))),
     # class prompts: CLIP ViT-B/32 text embeddings of "a {class}" (80 x 512),
-    # trained, mapped to d=256 by Linear + LayerNorm. Make the file with
+    # trained, mapped to d=256 by Linear + LayerNorm. The file initialises them
+    # (needed to train from scratch, not to load a checkpoint): make it with
     # tools/misc/obj2seq_clip_prompts.py, or use the one that
     # tools/model_converters/obj2seq2mmvrl.py writes beside a converted
     # checkpoint; prompt_file=None starts the 512-d prompts from N(0, 1).

@@ -115,8 +115,11 @@ class PromptIndicator(BaseModule):
         prompt_file (str, optional): ``.npy`` file of (C, d_p) class prompts
             (CLIP ViT-B/32 text embeddings of "a {class}" in the paper, made by
             ``tools/misc/obj2seq_clip_prompts.py``; or the prompts of a converted
-            official checkpoint, written by its converter). When None, the
-            prompts start from N(0, 1). The prompts are trained either way.
+            official checkpoint, written by its converter). It initialises the
+            prompts, like a pretrained checkpoint in ``init_cfg``: read when it
+            exists at build time (shape checked), needed by ``init_weights``
+            (training from scratch), not needed to load a checkpoint. When None,
+            the prompts start from N(0, 1). The prompts are trained either way.
         prompt_dims (int, optional): d_p. None means d (official default
             without a file); the released models use 512 (CLIP). A
             Linear+LayerNorm adapter maps d_p != d to d. A ``prompt_file``
@@ -146,8 +149,14 @@ class PromptIndicator(BaseModule):
         self.num_classes = num_classes
         self.embed_dims = embed_dims
         self.retain_topk = retain_topk
-        prompts = self._load_prompts(prompt_file, num_classes,
-                                     prompt_dims or embed_dims)
+        self.prompt_file = prompt_file
+        prompt_dims = prompt_dims or embed_dims
+        if prompt_file is None:
+            prompts = torch.randn(num_classes, prompt_dims)
+        elif osp.isfile(prompt_file):
+            prompts = self._load_prompts(prompt_file, num_classes, prompt_dims)
+        else:  # read by init_weights; a checkpoint may bring the prompts
+            prompts = torch.zeros(num_classes, prompt_dims)
         self.class_prompts = nn.Parameter(prompts)
         if prompts.size(1) != embed_dims:
             self.prompt_adapter = nn.Sequential(
@@ -162,8 +171,6 @@ class PromptIndicator(BaseModule):
 
     @staticmethod
     def _load_prompts(prompt_file, num_classes, prompt_dims) -> Tensor:
-        if prompt_file is None:
-            return torch.randn(num_classes, prompt_dims)
         if not osp.isfile(prompt_file):
             raise FileNotFoundError(
                 f'prompt_file={prompt_file!r} does not exist. Make CLIP prompts '
@@ -185,6 +192,9 @@ class PromptIndicator(BaseModule):
         classifier MLP, every block a copy of the first (the official blocks are
         deep copies of one block), classifier bias ``logit(init_prob)``."""
         super().init_weights()
+        if self.prompt_file is not None:
+            self.class_prompts.data.copy_(self._load_prompts(
+                self.prompt_file, *self.class_prompts.shape))
         for block in self.blocks[1:]:
             block.load_state_dict(self.blocks[0].state_dict())
         self.classifier.reset_bias()

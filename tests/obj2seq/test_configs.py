@@ -132,9 +132,7 @@ def test_full_config_predicts(path):
     torch.manual_seed(0)
     cfg = Config.fromfile(path)
     cfg.model.backbone.init_cfg = None
-    if cfg.model.get('indicator') is not None:  # no CLIP file here
-        cfg.model.indicator.prompt_file = None
-    model = build_model(cfg)
+    model = build_model(cfg)  # the prompt file is read by init_weights only
     model.eval()
     pose = 'pose' in path
     kpts = torch.rand(1, 17, 3) * 40 if pose else None
@@ -161,7 +159,6 @@ def test_full_detection_config_computes_losses():
     torch.manual_seed(0)
     cfg = Config.fromfile(DET)
     cfg.model.backbone.init_cfg = None
-    cfg.model.indicator.prompt_file = None
     model = build_model(cfg)
     model.train()
     sample = make_sample((64, 64), [[4, 4, 40, 40], [30, 30, 60, 50]], [3, 17])

@@ -242,5 +242,13 @@ def test_converter_writes_prompts_for_prompt_file(det_official, tmp_path):
     with pytest.raises(ValueError, match='classes in dataset order'):
         PromptIndicator(num_classes=80, prompt_file=str(tmp_path / 'bad.npy'),
                         prompt_dims=512)
+    # a missing file is needed only to initialise (training from scratch)
+    missing = PromptIndicator(num_classes=80, embed_dims=S['d'], num_heads=8,
+                              ffn_dims=S['ffn'], prompt_dims=512,
+                              prompt_file=str(tmp_path / 'no.npy'))
+    missing.load_state_dict(ind.state_dict())
     with pytest.raises(FileNotFoundError, match='obj2seq_clip_prompts.py'):
-        PromptIndicator(num_classes=80, prompt_file=str(tmp_path / 'no.npy'))
+        missing.init_weights()
+    np.save(str(tmp_path / 'no.npy'), np.ones((80, 512), np.float16))
+    missing.init_weights()
+    assert (missing.class_prompts.data == 1).all()

@@ -209,10 +209,9 @@ def main():
     prompts = converted.get('prompt_indicator.class_prompts')
     if prompts is not None:
         path = write_prompts(prompts, args.dst)
-        print(f'class prompts {tuple(prompts.shape)} written to {path}; build '
-              'the model with --cfg-options '
-              f'model.indicator.prompt_file={path} '
-              f'model.indicator.prompt_dims={prompts.shape[1]}')
+        print(f'class prompts {tuple(prompts.shape)} written to {path}; to '
+              'train from them, set --cfg-options '
+              f'model.indicator.prompt_file={path}')
 
 
 if __name__ == '__main__':
