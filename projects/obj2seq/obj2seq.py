@@ -23,6 +23,7 @@ from mmdet.models.layers import (DeformableDetrTransformerDecoder,
                                  SinePositionalEncoding)
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList, SampleList
+from .prompt_indicator import LinearClassifier
 from .seq_head import grouped_deformable_attention
 
 
@@ -100,8 +101,8 @@ class Obj2Seq(DeformableDETR):
                     f'bbox_head.num_classes={num_classes}; use the same value.')
             self.prompt_indicator = MODELS.build(cfg)
         else:
-            if self.bbox_head.predictors[0].classifier.__class__.__name__ != \
-                    'LinearClassifier':
+            if not isinstance(self.bbox_head.predictors[0].classifier,
+                              LinearClassifier):
                 raise ValueError(
                     'indicator=None gives the head no class features to score '
                     "against; set bbox_head.classifier='linear' (the official "

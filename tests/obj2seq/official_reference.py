@@ -377,3 +377,54 @@ def sequence_head(sd, layer, feat, reference, memory, shapes, valid_ratios,
         delta = sig[..., 4:].view(s, n, -1, 2)
         keypoints = boxes[..., None, :2] + delta * boxes[..., None, 2:]
     return logits, boxes, keypoints
+
+
+def _frozen_bn(x, w, name):
+    """FrozenBatchNorm2d of the official backbone (eps 1e-5)."""
+    scale = w[name + '.weight'] * (w[name + '.running_var'] + 1e-5).rsqrt()
+    bias = w[name + '.bias'] - w[name + '.running_mean'] * scale
+    return x * scale[None, :, None, None] + bias[None, :, None, None]
+
+
+def backbone_and_projection(sd, images):
+    """Official ResNet-50 (torchvision Bottleneck, stride on the 3x3 conv,
+    FrozenBN) -> C3, C4, C5 -> input projections (conv with bias + GroupNorm(32))
+    and the extra level (3x3 stride-2 conv on raw C5). Returns 4 maps."""
+    w = _sub(sd, 'backbone.0.body.')
+    x = F.conv2d(images, w['conv1.weight'], stride=2, padding=3)
+    x = F.max_pool2d(F.relu(_frozen_bn(x, w, 'bn1')), 3, 2, 1)
+    feats = []
+    for i, blocks in enumerate((3, 4, 6, 3)):
+        for j in range(blocks):
+            p = f'layer{i + 1}.{j}.'
+            stride = 2 if (i > 0 and j == 0) else 1
+            out = F.relu(_frozen_bn(F.conv2d(x, w[p + 'conv1.weight']), w,
+                                    p + 'bn1'))
+            out = F.relu(_frozen_bn(
+                F.conv2d(out, w[p + 'conv2.weight'], stride=stride, padding=1),
+                w, p + 'bn2'))
+            out = _frozen_bn(F.conv2d(out, w[p + 'conv3.weight']), w, p + 'bn3')
+            if j == 0:
+                x = _frozen_bn(F.conv2d(x, w[p + 'downsample.0.weight'],
+                                        stride=stride), w, p + 'downsample.1')
+            x = F.relu(out + x)
+        feats.append(x)
+
+    def project(lvl, feat, **conv):
+        y = F.conv2d(feat, sd[f'input_proj.{lvl}.0.weight'],
+                     sd[f'input_proj.{lvl}.0.bias'], **conv)
+        return F.group_norm(y, 32, sd[f'input_proj.{lvl}.1.weight'],
+                            sd[f'input_proj.{lvl}.1.bias'])
+
+    outs = [project(lvl, f) for lvl, f in enumerate(feats[1:])]
+    outs.append(project(3, feats[-1], stride=2, padding=1))
+    return outs
+
+
+def encoder_layer(sd, layer, src, pos, reference, shapes, heads, points):
+    """One official deformable encoder layer: MSDA(src + pos) on the projected
+    src -> norm1, FFN. reference (B, HW, L, 2) already scaled."""
+    w = _sub(sd, f'transformer.encoder.encoder_layers.{layer}.')
+    out = deformable_attention(w, 'self_attn', src + pos, reference, src,
+                               shapes, heads, points)
+    return _ffn(w, _ln(src + out, w, 'norm1'))

@@ -83,6 +83,25 @@ def memory_ctx(num_images, seed=1):
     return memory, shapes, starts, ratios
 
 
+def head_matches_official(model, official, layer, query, reference, value,
+                          ratios, class_vectors, presence, num_steps=4):
+    """Our sequence head on the converted weights == the official math."""
+    shapes = torch.tensor(SHAPES)
+    starts = torch.cat([shapes.new_zeros(1), shapes.prod(1).cumsum(0)[:-1]])
+    with torch.no_grad():
+        out = model.bbox_head.forward_layer(
+            layer, query, reference, class_vectors, presence, value=value,
+            key_padding_mask=None, spatial_shapes=shapes,
+            level_start_index=starts, valid_ratios=ratios)
+        logits, boxes, keypoints = ref.sequence_head(
+            official, layer, query, reference, value, SHAPES, ratios,
+            class_vectors, presence, S['heads'], S['points'], num_steps)
+    assert torch.allclose(out['logits'], logits, atol=1e-5)
+    assert torch.allclose(out['boxes'], boxes, atol=1e-5)
+    if keypoints is not None:
+        assert torch.allclose(out['keypoints'], keypoints, atol=1e-5)
+
+
 @pytest.fixture(scope='module')
 def det_official():
     return ref.official_state_dict('detection')
@@ -117,7 +136,28 @@ def test_detection_converts_and_loads_strictly(det_official, det_model,
 
 def test_detection_matches_official_math(det_official, det_model):
     model = det_model
+    images = torch.randn(1, 3, 96, 128,
+                         generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        ours = model.extract_feat(images)
+    theirs = ref.backbone_and_projection(det_official, images)
+    assert [o.shape for o in ours] == [t.shape for t in theirs]
+    for o, t in zip(ours, theirs):
+        assert torch.allclose(o, t, atol=1e-4), (o - t).abs().max()
+
     memory, shapes, starts, ratios = memory_ctx(2)
+    g = torch.Generator().manual_seed(8)
+    pos = torch.randn(memory.shape, generator=g)
+    enc_ref = torch.rand(2, memory.size(1), 1, 2, generator=g) * ratios[:, None]
+    with torch.no_grad():
+        ours = model.encoder.layers[0](
+            query=memory, query_pos=pos, key_padding_mask=None,
+            spatial_shapes=shapes, level_start_index=starts,
+            valid_ratios=ratios, reference_points=enc_ref)
+    theirs = ref.encoder_layer(det_official, 0, memory, pos, enc_ref, SHAPES,
+                               S['heads'], S['points'])
+    assert torch.allclose(ours, theirs, atol=1e-4)
+
     with torch.no_grad():
         logits, feats = model.prompt_indicator(memory, None)
         ref_logits, ref_feats = ref.indicator(det_official, memory, S['heads'])
@@ -166,23 +206,14 @@ def test_refine_checkpoint_per_layer_heads():
     model = build_small(REFINE)
     model.load_state_dict(convert(official), strict=True)
     assert len(model.bbox_head.predictors) == 4
-    memory, shapes, starts, ratios = memory_ctx(1)
+    memory, _, _, ratios = memory_ctx(1)
     g = torch.Generator().manual_seed(4)
     query = torch.randn(2, S['queries'], S['d'], generator=g)
     boxes = torch.rand(2, S['queries'], 4, generator=g) * 0.5 + 0.2
     cls_vec = torch.randn(2, S['d'], generator=g)
     presence = torch.randn(2, generator=g)
-    value, ratio = memory[[0, 0]], ratios[[0, 0]]
-    with torch.no_grad():
-        out = model.bbox_head.forward_layer(
-            2, query, boxes, cls_vec, presence, value=value,
-            key_padding_mask=None, spatial_shapes=shapes,
-            level_start_index=starts, valid_ratios=ratio)
-        r_logits, r_boxes, _ = ref.sequence_head(
-            official, 2, query, boxes, value, SHAPES, ratio, cls_vec, presence,
-            S['heads'], S['points'])
-    assert torch.allclose(out['logits'], r_logits, atol=1e-5)
-    assert torch.allclose(out['boxes'], r_boxes, atol=1e-5)
+    head_matches_official(model, official, 2, query, boxes, memory[[0, 0]],
+                          ratios[[0, 0]], cls_vec, presence)
 
 
 def test_pose_checkpoint_linear_classifier():
@@ -191,21 +222,12 @@ def test_pose_checkpoint_linear_classifier():
     model.load_state_dict(convert(official), strict=True)
     classifier = model.bbox_head.predictors[0].classifier
     assert classifier.weight.shape == (S['d'], )
-    memory, shapes, starts, ratios = memory_ctx(2)
+    memory, _, _, ratios = memory_ctx(2)
     g = torch.Generator().manual_seed(6)
     query = torch.randn(2, S['queries'], S['d'], generator=g)
     points = torch.rand(2, S['queries'], 2, generator=g) * 0.8 + 0.1
-    with torch.no_grad():
-        out = model.bbox_head.forward_layer(
-            0, query, points, None, None, value=memory,
-            key_padding_mask=None, spatial_shapes=shapes,
-            level_start_index=starts, valid_ratios=ratios)
-        r_logits, r_boxes, r_kpts = ref.sequence_head(
-            official, 0, query, points, memory, SHAPES, ratios, None, None,
-            S['heads'], S['points'], num_steps=38)
-    assert torch.allclose(out['logits'], r_logits, atol=1e-5)
-    assert torch.allclose(out['boxes'], r_boxes, atol=1e-5)
-    assert torch.allclose(out['keypoints'], r_kpts, atol=1e-5)
+    head_matches_official(model, official, 0, query, points, memory, ratios,
+                          None, None, num_steps=38)
 
 
 def test_mismatched_checkpoint_fails_loudly(det_official, tmp_path):

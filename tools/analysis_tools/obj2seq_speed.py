@@ -2,9 +2,9 @@
 
 Both models are built from their full configs (same ResNet-50 backbone, same input, the
 paper's test resolution by default: one 800 x 1067 image, as a 480 x 640 COCO image
-after the shorter-side-800 resize), without pretrained weights, and timed in one run
-with the same thread count. Every stage of the forward pass is timed separately, and
-the model card takes the table this prints.
+after the shorter-side-800 resize), without pretrained weights, and timed in turns in
+one process with the same thread count. Every stage of the forward pass is timed
+separately, and the model card takes the table this prints.
 
 Example::
 
@@ -13,6 +13,7 @@ Example::
 import argparse
 import os
 import os.path as osp
+import statistics
 import sys
 import time
 from collections import defaultdict
@@ -89,26 +90,43 @@ def build(path):
     return model
 
 
-def profile(path, shape, warmup, runs):
-    """Per-stage and total inference seconds (mean over ``runs``)."""
-    model = build(path).eval()
-    params = sum(p.numel() for p in model.parameters()) / 1e6
-    data = batch(model, shape, False)
-    totals = defaultdict(float)
-    instrument(model, totals)
+def profile(paths, shape, warmup, runs):
+    """Per-stage and total inference seconds of each model (the run with the
+    median total of ``runs``).
+
+    The models run in turns (A, B, A, B, ...), so a change of machine load hits
+    both alike.
+    """
+    models, datas, params, totals = {}, {}, {}, {}
+    for name, path in paths.items():
+        models[name] = build(path).eval()
+        params[name] = sum(p.numel() for p in models[name].parameters()) / 1e6
+        datas[name] = batch(models[name], shape, False)
+        totals[name] = defaultdict(float)
+        instrument(models[name], totals[name])
+    samples = {name: [] for name in paths}
     with torch.no_grad():
-        for i in tqdm(range(warmup + runs), desc=f'infer {osp.basename(path)}',
-                      leave=False):
-            if i == warmup:
-                totals.clear()
-                t0 = time.perf_counter()
-            model(**data, mode='predict')
-    total = (time.perf_counter() - t0) / runs
-    stages = {k: v / runs for k, v in totals.items()}
-    if 'sequence head' in stages:
-        stages['decoder'] -= stages['sequence head']
-    stages['other'] = total - sum(stages.values())
-    return params, total, stages
+        for i in tqdm(range(warmup + runs), desc='inference'):
+            for name, model in models.items():
+                totals[name].clear()
+                start = time.perf_counter()
+                model(**datas[name], mode='predict')
+                stages = dict(totals[name])
+                stages['total'] = time.perf_counter() - start
+                if i >= warmup:
+                    samples[name].append(stages)
+    results = {}
+    for name, runs_of_model in samples.items():
+        totals_of_runs = [r['total'] for r in runs_of_model]
+        # the stages of the run with the median total, so that they add up
+        stages = dict(runs_of_model[totals_of_runs.index(
+            statistics.median_low(totals_of_runs))])
+        if 'sequence head' in stages:
+            stages['decoder'] -= stages['sequence head']
+        total = stages.pop('total')
+        stages['other'] = total - sum(stages.values())
+        results[name] = (params[name], total, stages)
+    return results
 
 
 def train_step(path, shape, warmup, runs):
@@ -132,21 +150,21 @@ def main():
     parser.add_argument('--shape', type=int, nargs=2, default=[800, 1067],
                         metavar=('H', 'W'))
     parser.add_argument('--warmup', type=int, default=1)
-    parser.add_argument('--runs', type=int, default=1)
+    parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--train', action='store_true',
                         help='also time one training step (forward + backward)')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     init_default_scope('mmdet')
-    results = {name: profile(path, args.shape, args.warmup, args.runs)
-               for name, path in CONFIGS.items()}
+    results = profile(CONFIGS, args.shape, args.warmup, args.runs)
     base = results[BASELINE][1]
     h, w = args.shape
     lines = [
         f'CPU ({args.threads} thread), one {h}x{w} image, ResNet-50 without '
-        f'pretrained weights, mean of {args.runs} run(s) after {args.warmup} '
-        'warm-up, both models in one run.', '',
+        f'pretrained weights, the run with the median total of {args.runs} '
+        f'after {args.warmup} warm-up, the two models in turns in one process.',
+        '',
         '| stage | ' + ' | '.join(f'{n} (s)' for n in results) + ' |',
         '| --- |' + ' --- |' * len(results)
     ]
