@@ -49,7 +49,8 @@ class Obj2Seq(DeformableDETR):
         indicator (dict, optional): :class:`PromptIndicator` config. None means
             every class is a group of every image (the pose setting with one
             class): queries are the position patterns alone and the head scores
-            them with its own learned vector (``bbox_head.classifier='linear'``).
+            them with its own learned vector (``bbox_head.classifier``
+            defaults to ``'linear'`` then).
         num_queries (int): N object queries per (image, class) group.
         with_box_refine (bool): iterative box refinement across decoder layers.
         indicator_only (bool): train and predict the prompt indicator alone
@@ -69,6 +70,9 @@ class Obj2Seq(DeformableDETR):
             raise ValueError('indicator_only=True needs an indicator config.')
         self._indicator_cfg = copy.deepcopy(indicator)
         self.indicator_only = indicator_only
+        if indicator is None and kwargs.get('bbox_head') is not None:
+            kwargs['bbox_head'] = dict(kwargs['bbox_head'])
+            kwargs['bbox_head'].setdefault('classifier', 'linear')
         super().__init__(*args, num_queries=num_queries, **kwargs)
 
     def _init_layers(self) -> None:
