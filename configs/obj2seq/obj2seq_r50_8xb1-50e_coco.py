@@ -22,9 +22,10 @@ model = dict(
         num_layers=4,
         layer_cfg=dict(
             self_attn_cfg=dict(dropout=0.0),
-            # the decoder batch is B*K groups; mmcv's CUDA kernel needs it
-            # divisible by min(B*K, im2col_step): K=20 divides every B*K
-            cross_attn_cfg=dict(dropout=0.0, im2col_step=20),
+            # cross-attention runs per image (the K groups of an image share
+            # one call); mmcv's CUDA kernel needs the batch divisible by
+            # min(batch, im2col_step): 64 holds for up to 64 images per GPU
+            cross_attn_cfg=dict(dropout=0.0, im2col_step=64),
             ffn_cfg=dict(ffn_drop=0.0))),
     # class prompts: CLIP ViT-B/32 text embeddings of "a {class}" (80 x 512),
     # trained, mapped to d=256 by Linear + LayerNorm. The file initialises them
@@ -56,7 +57,7 @@ model = dict(
         classifier_layers=2,
         init_prob=0.01,
         combine='multiple',
-        im2col_step=20,
+        im2col_step=64,
         loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0,
                       alpha=0.25, loss_weight=2.0),
         loss_bbox=dict(type='L1Loss', loss_weight=5.0),

@@ -111,7 +111,8 @@ class SequencePredictor(nn.Module):
         classifier_layers (int): Linear layers of the classifier's MLP.
         init_prob (float): initial object probability.
         im2col_step (int): CUDA deformable-attention chunk; the kernel needs the
-            group count S to be divisible by ``min(S, im2col_step)``.
+            image batch B of the memory to be divisible by ``min(B,
+            im2col_step)`` (the groups of an image share one call).
     """
 
     def __init__(self, embed_dims: int = 256, num_heads: int = 8,
