@@ -11,6 +11,7 @@ model = dict(
     bbox_head=dict(
         num_classes=1,
         num_keypoints=17,
+        classifier='linear',
         classifier_layers=1,
         combine='none',
         loss_keypoint=dict(type='KeypointL1Loss', loss_weight=40.0),
@@ -19,7 +20,7 @@ model = dict(
         assigner=dict(
             type='Obj2SeqHungarianAssigner',
             match_costs=[
-                dict(type='FocalLossCost', weight=2.0),
+                dict(type='FocalLossCost', weight=2.0, eps=1e-8),
                 dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
                 dict(type='IoUCost', iou_mode='giou', weight=2.0),
                 dict(type='KeypointL1Cost', weight=40.0),

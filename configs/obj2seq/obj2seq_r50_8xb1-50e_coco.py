@@ -11,6 +11,9 @@ model = dict(
     type='Obj2Seq',
     num_queries=100,
     with_box_refine=False,
+    # the official input projections have a bias before GroupNorm(32); with
+    # 8 channels per group GroupNorm does not absorb it (mmdet's 'auto' drops it)
+    neck=dict(bias=True),
     encoder=dict(
         layer_cfg=dict(
             self_attn_cfg=dict(dropout=0.0),
@@ -19,18 +22,24 @@ model = dict(
         num_layers=4,
         layer_cfg=dict(
             self_attn_cfg=dict(dropout=0.0),
-            # the decoder batch is B*K groups; mmcv's CUDA kernel needs it
-            # divisible by min(B*K, im2col_step): K=20 divides every B*K
-            cross_attn_cfg=dict(dropout=0.0, im2col_step=20),
+            # cross-attention runs per image (the K groups of an image share
+            # one call); mmcv's CUDA kernel needs the batch divisible by
+            # min(batch, im2col_step): 64 holds for up to 64 images per GPU
+            cross_attn_cfg=dict(dropout=0.0, im2col_step=64),
             ffn_cfg=dict(ffn_drop=0.0))),
-    # prompt_file: a (80, d_p) .npy of class prompts (CLIP text embeddings of
-    # "a {class}" in the paper); None learns them from a random init.
+    # class prompts: CLIP ViT-B/32 text embeddings of "a {class}" (80 x 512),
+    # trained, mapped to d=256 by Linear + LayerNorm. The file initialises them
+    # (needed to train from scratch, not to load a checkpoint): make it with
+    # tools/misc/obj2seq_clip_prompts.py, or use the one that
+    # tools/model_converters/obj2seq2mmvrl.py writes beside a converted
+    # checkpoint; prompt_file=None starts the 512-d prompts from N(0, 1).
     indicator=dict(
         type='PromptIndicator',
         num_blocks=2,
         num_heads=8,
         ffn_dims=1024,
-        prompt_file=None,
+        prompt_file='data/coco/obj2seq_clip_prompts.npy',
+        prompt_dims=512,
         retain_topk=20,
         init_prob=0.1,
         loss=dict(type='Obj2SeqAsymmetricLoss', gamma_pos=0.0, gamma_neg=2.0,
@@ -44,10 +53,11 @@ model = dict(
         num_levels=4,
         num_points=4,
         predictor='sequence',
+        classifier='dict',
         classifier_layers=2,
         init_prob=0.01,
         combine='multiple',
-        im2col_step=20,
+        im2col_step=64,
         loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0,
                       alpha=0.25, loss_weight=2.0),
         loss_bbox=dict(type='L1Loss', loss_weight=5.0),
@@ -56,11 +66,12 @@ model = dict(
         assigner=dict(
             type='Obj2SeqHungarianAssigner',
             match_costs=[
-                dict(type='FocalLossCost', weight=2.0),
+                dict(type='FocalLossCost', weight=2.0, eps=1e-8),
                 dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
                 dict(type='IoUCost', iou_mode='giou', weight=2.0)
             ])),
-    test_cfg=dict(max_per_img=100))
+    # the official post-processing does not clip boxes to the image
+    test_cfg=dict(max_per_img=100, clip_boxes=False))
 
 train_dataloader = dict(batch_size=1)
 
@@ -74,6 +85,7 @@ optim_wrapper = dict(
             'backbone': dict(lr_mult=0.1),
             'sampling_offsets.bias': dict(lr_mult=0.1, decay_mult=0.0),
             'sampling_offsets': dict(lr_mult=0.1),
+            'reference_points_fc.bias': dict(lr_mult=0.1, decay_mult=0.0),
             'reference_points': dict(lr_mult=0.1),
             'class_prompts': dict(decay_mult=0.0),
             'query_position': dict(decay_mult=0.0),

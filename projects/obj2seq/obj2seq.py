@@ -12,7 +12,8 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.model import xavier_init
+from mmcv.ops import MultiScaleDeformableAttention
+from mmengine.model import BaseModule, xavier_init
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -22,6 +23,8 @@ from mmdet.models.layers import (DeformableDetrTransformerDecoder,
                                  SinePositionalEncoding)
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList, SampleList
+from .prompt_indicator import LinearClassifier
+from .seq_head import grouped_deformable_attention
 
 
 def multi_label_targets(batch_data_samples: SampleList, num_classes: int,
@@ -46,13 +49,18 @@ class Obj2Seq(DeformableDETR):
         indicator (dict, optional): :class:`PromptIndicator` config. None means
             every class is a group of every image (the pose setting with one
             class): queries are the position patterns alone and the head scores
-            them against a learned class vector (the official "linear" classifier).
+            them with its own learned vector (``bbox_head.classifier``
+            defaults to ``'linear'`` then).
         num_queries (int): N object queries per (image, class) group.
         with_box_refine (bool): iterative box refinement across decoder layers.
         indicator_only (bool): train and predict the prompt indicator alone
             (multi-label classification); the decoder and head are skipped.
         Other arguments: see :class:`DeformableDETR`. ``test_cfg.class_subset``
         (list of class indices) restricts inference to those class prompts.
+
+    Loading a state dict checks it against the model first: any missing,
+    unexpected or differently shaped key raises (mmengine's non-strict load
+    would only warn and leave those weights at their initialisation).
     """
 
     def __init__(self, *args, indicator: Optional[dict] = None,
@@ -62,6 +70,9 @@ class Obj2Seq(DeformableDETR):
             raise ValueError('indicator_only=True needs an indicator config.')
         self._indicator_cfg = copy.deepcopy(indicator)
         self.indicator_only = indicator_only
+        if indicator is None and kwargs.get('bbox_head') is not None:
+            kwargs['bbox_head'] = dict(kwargs['bbox_head'])
+            kwargs['bbox_head'].setdefault('classifier', 'linear')
         super().__init__(*args, num_queries=num_queries, **kwargs)
 
     def _init_layers(self) -> None:
@@ -94,14 +105,64 @@ class Obj2Seq(DeformableDETR):
                     f'bbox_head.num_classes={num_classes}; use the same value.')
             self.prompt_indicator = MODELS.build(cfg)
         else:
+            if not isinstance(self.bbox_head.predictors[0].classifier,
+                              LinearClassifier):
+                raise ValueError(
+                    'indicator=None gives the head no class features to score '
+                    "against; set bbox_head.classifier='linear' (the official "
+                    'pose head).')
             self.prompt_indicator = None
-            self.class_embed = nn.Embedding(num_classes, self.embed_dims)
 
     def init_weights(self) -> None:
-        super().init_weights()
+        """The official initialisation (not mmdet's xavier reset of every
+        encoder/decoder matrix): PyTorch defaults for the FFN and attention
+        projections, every encoder/decoder layer a copy of the first (the
+        official layers are deep copies of one layer), the deformable sampling
+        grid, xavier-uniform input projections and reference-point layer with
+        zero biases, N(0, 1) level embeddings and query embeddings."""
+        BaseModule.init_weights(self)
+        for coder in (self.encoder, self.decoder):
+            for m in coder.modules():
+                if isinstance(m, MultiScaleDeformableAttention):
+                    m.init_weights()
+            for layer in coder.layers[1:]:
+                layer.load_state_dict(coder.layers[0].state_dict())
+        for conv in self.neck.modules():
+            if isinstance(conv, nn.Conv2d):
+                xavier_init(conv, distribution='uniform', bias=0.)
+        xavier_init(self.reference_points_fc, distribution='uniform', bias=0.)
+        nn.init.normal_(self.level_embed)
         nn.init.normal_(self.query_patterns.weight)
         nn.init.normal_(self.query_position.weight)
-        xavier_init(self.reference_points_fc, distribution='uniform', bias=0.)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                              missing_keys, unexpected_keys, error_msgs):
+        expected = {prefix + k: v.shape for k, v in self.state_dict().items()}
+        given = {k: v.shape for k, v in state_dict.items()
+                 if k.startswith(prefix)}
+        missing = sorted(k for k in expected if k not in given
+                         and not k.endswith('num_batches_tracked'))
+        unexpected = sorted(k for k in given if k not in expected)
+        shapes = sorted(f'{k}: checkpoint {tuple(given[k])} vs model '
+                        f'{tuple(v)}' for k, v in expected.items()
+                        if k in given and given[k] != v)
+        if missing or unexpected or shapes:
+
+            def head(keys):
+                return ', '.join(keys[:6]) + (' ...' if len(keys) > 6 else '')
+
+            raise RuntimeError(
+                f'The checkpoint does not match this Obj2Seq model: '
+                f'{len(missing)} missing keys ({head(missing)}), '
+                f'{len(unexpected)} unexpected keys ({head(unexpected)}), '
+                f'{len(shapes)} shape mismatches ({head(shapes)}). Convert '
+                'official checkpoints with tools/model_converters/'
+                'obj2seq2mmvrl.py and use the config of the same variant '
+                '(refinement, pose, prompt_dims=512 for the released CLIP '
+                'prompts, neck bias=True).')
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def forward_transformer(self, img_feats: Tuple[Tensor],
                             batch_data_samples: OptSampleList = None) -> Dict:
@@ -125,7 +186,8 @@ class Obj2Seq(DeformableDETR):
 
         Returns decoder inputs: ``query`` (S, N, d), ``reference_points``
         (S, N, 2), ``memory`` (B, HW, d), ``bs_idx``/``cls_idx`` (S,),
-        ``class_vectors`` (S, d), ``presence_logits`` (S,) or None; and head
+        ``class_vectors`` (S, d) or None (no indicator), ``presence_logits``
+        (S,) or None; and head
         inputs: ``indicator_logits`` (list of (B, C)), ``bs_idx``, ``cls_idx``.
         """
         batch_size = memory.size(0)
@@ -145,12 +207,12 @@ class Obj2Seq(DeformableDETR):
             class_vectors = class_feats[bs_idx, cls_idx]
             presence = indicator_logits[-1][bs_idx, cls_idx]
         else:
-            num_classes = self.class_embed.num_embeddings
+            num_classes = self.bbox_head.num_classes
             cls_idx = torch.arange(num_classes, device=memory.device)
             cls_idx = cls_idx.repeat(batch_size)
             bs_idx = torch.arange(batch_size, device=memory.device)
             bs_idx = bs_idx.repeat_interleave(num_classes)
-            class_vectors = self.class_embed.weight[cls_idx]
+            class_vectors = None
         num_groups = bs_idx.numel()
         query = self.query_patterns.weight[None].expand(num_groups, -1, -1)
         if self.prompt_indicator is not None:
@@ -170,24 +232,34 @@ class Obj2Seq(DeformableDETR):
                         memory: Tensor, memory_mask: Optional[Tensor],
                         spatial_shapes: Tensor, level_start_index: Tensor,
                         valid_ratios: Tensor, bs_idx: Tensor,
-                        class_vectors: Tensor,
+                        class_vectors: Optional[Tensor],
                         presence_logits: Optional[Tensor]) -> Dict:
         """Object transition decoder over S groups (paper Sec. 3.3).
 
-        Self-attention runs among the N queries of one group (the decoder batch
-        is the group), cross-attention reads the memory of the group's image.
+        Self-attention runs among the N queries of one group; cross-attention
+        reads the memory of the group's image, for all groups of an image in one
+        call (groups come image by image, K per image), so the memory is not
+        copied or projected once per group.
         The head runs on every layer in training (aux losses) or with box
         refinement (next references = detached predicted boxes), else on the
         last layer only.
 
         Returns: ``layer_outputs``, a list of head output dicts.
         """
-        value = memory[bs_idx]
-        mask = memory_mask[bs_idx] if memory_mask is not None else None
+        num_images = memory.size(0)
+        per_image = bs_idx.numel() // num_images
+        image_major = torch.arange(
+            num_images, device=bs_idx.device).repeat_interleave(per_image)
+        if not torch.equal(bs_idx, image_major):
+            memory = memory[bs_idx]
+            memory_mask = memory_mask[bs_idx] \
+                if memory_mask is not None else None
+            valid_ratios = valid_ratios[bs_idx]
+            bs_idx = torch.arange(bs_idx.numel(), device=bs_idx.device)
         ratios = valid_ratios[bs_idx]
-        head_memory = dict(
-            value=value, key_padding_mask=mask, spatial_shapes=spatial_shapes,
-            level_start_index=level_start_index, valid_ratios=ratios)
+        attn_inputs = dict(
+            key_padding_mask=memory_mask, spatial_shapes=spatial_shapes,
+            level_start_index=level_start_index)
         reference = reference_points
         num_layers = len(self.decoder.layers)
         layer_outputs: List[Dict[str, Tensor]] = []
@@ -197,20 +269,30 @@ class Obj2Seq(DeformableDETR):
                     torch.cat([ratios, ratios], -1)[:, None]
             else:
                 ref_input = reference[:, :, None] * ratios[:, None]
-            query = layer(
-                query, query_pos=None, value=value, key_padding_mask=mask,
-                spatial_shapes=spatial_shapes,
-                level_start_index=level_start_index, valid_ratios=ratios,
-                reference_points=ref_input)
+            query = self.decoder_layer(layer, query, ref_input, memory,
+                                       **attn_inputs)
             if self.training or self.with_box_refine or lid == num_layers - 1:
                 out = self.bbox_head.forward_layer(
                     lid, query, reference, class_vectors, presence_logits,
-                    **head_memory)
+                    value=memory, valid_ratios=ratios, **attn_inputs)
                 out['hidden_states'] = query
                 layer_outputs.append(out)
                 if self.with_box_refine:
                     reference = out['boxes'].detach()
         return dict(layer_outputs=layer_outputs)
+
+    @staticmethod
+    def decoder_layer(layer: nn.Module, query: Tensor, ref_input: Tensor,
+                      memory: Tensor, **attn_inputs) -> Tensor:
+        """mmdet's ``DeformableDetrTransformerDecoderLayer`` (post-norm, no query
+        position) with self-attention among the N queries of each group and
+        the cross-attention of all groups of an image on its memory at once
+        (:func:`grouped_deformable_attention`)."""
+        query = layer.norms[0](layer.self_attn(
+            query=query, key=query, value=query))
+        query = layer.norms[1](grouped_deformable_attention(
+            layer.cross_attn, query, ref_input, memory, **attn_inputs))
+        return layer.norms[2](layer.ffn(query))
 
     def loss(self, batch_inputs: Tensor,
              batch_data_samples: SampleList) -> Dict[str, Tensor]:

@@ -27,13 +27,13 @@ class DictClassifier(nn.Module):
     """Score features against class vectors: ``<MLP(x), v / sqrt(d)> + b``.
 
     The "dict" classifier of the official code: a feature transform (an MLP of
-    ``num_layers`` Linear layers with ReLU in between; ``num_layers=1`` is the
-    "linear" classifier) followed by a dot product with the class vector and one
-    scalar bias initialised to ``logit(init_prob)``.
+    ``num_layers`` Linear layers with ReLU in between, PyTorch default init)
+    followed by a dot product with the class vector and one scalar bias
+    initialised to ``logit(init_prob)``.
 
     Args:
         embed_dims (int): d.
-        num_layers (int): 2 ("dict") or 1 ("linear").
+        num_layers (int): MLP layers (2 for the indicator and detection head).
         init_prob (float): initial presence probability.
     """
 
@@ -59,6 +59,24 @@ class DictClassifier(nn.Module):
         """Args: feats (..., d); class_vectors broadcastable to feats. Returns (...)."""
         scale = class_vectors / math.sqrt(self.embed_dims)
         return (self.feature_linear(feats) * scale).sum(-1) + self.bias
+
+
+class LinearClassifier(DictClassifier):
+    """The official "linear" classifier: ``<MLP(x), w> + b`` with one learned
+    1-D vector ``w`` (no class vectors, no 1/sqrt(d) scale), initialised
+    uniform in +-1/sqrt(d); being 1-D it gets no weight decay. Used by the pose
+    head, which has no indicator."""
+
+    def __init__(self, embed_dims: int, num_layers: int = 1,
+                 init_prob: float = 0.01) -> None:
+        super().__init__(embed_dims, num_layers, init_prob)
+        bound = 1. / math.sqrt(embed_dims)
+        self.weight = nn.Parameter(torch.empty(embed_dims).uniform_(-bound, bound))
+
+    def forward(self, feats: Tensor, class_vectors: Optional[Tensor] = None
+                ) -> Tensor:
+        """Args: feats (..., d); class_vectors ignored. Returns (...)."""
+        return (self.feature_linear(feats) * self.weight).sum(-1) + self.bias
 
 
 class IndicatorBlock(nn.Module):
@@ -95,9 +113,17 @@ class PromptIndicator(BaseModule):
         num_heads (int): attention heads. Defaults to 8.
         ffn_dims (int): hidden size of the block FFN. Defaults to 1024.
         prompt_file (str, optional): ``.npy`` file of (C, d_p) class prompts
-            (e.g. CLIP text embeddings of "a {class}"). When None, prompts are
-            learned from N(0, 1) with d_p = d. A Linear+LayerNorm adapter maps
-            d_p != d to d.
+            (CLIP ViT-B/32 text embeddings of "a {class}" in the paper, made by
+            ``tools/misc/obj2seq_clip_prompts.py``; or the prompts of a converted
+            official checkpoint, written by its converter). It initialises the
+            prompts, like a pretrained checkpoint in ``init_cfg``: read when it
+            exists at build time (shape checked), needed by ``init_weights``
+            (training from scratch), not needed to load a checkpoint. When None,
+            the prompts start from N(0, 1). The prompts are trained either way.
+        prompt_dims (int, optional): d_p. None means d (official default
+            without a file); the released models use 512 (CLIP). A
+            Linear+LayerNorm adapter maps d_p != d to d. A ``prompt_file``
+            must hold (C, prompt_dims).
         retain_topk (int): K classes kept per image (train and test).
         init_prob (float): classifier bias init probability. Defaults to 0.1.
         loss (dict): indicator loss. Defaults to the official ASL.
@@ -110,6 +136,7 @@ class PromptIndicator(BaseModule):
                  num_heads: int = 8,
                  ffn_dims: int = 1024,
                  prompt_file: Optional[str] = None,
+                 prompt_dims: Optional[int] = None,
                  retain_topk: int = 20,
                  init_prob: float = 0.1,
                  loss: dict = dict(type='Obj2SeqAsymmetricLoss'),
@@ -122,7 +149,14 @@ class PromptIndicator(BaseModule):
         self.num_classes = num_classes
         self.embed_dims = embed_dims
         self.retain_topk = retain_topk
-        prompts = self._load_prompts(prompt_file, num_classes, embed_dims)
+        self.prompt_file = prompt_file
+        prompt_dims = prompt_dims or embed_dims
+        if prompt_file is None:
+            prompts = torch.randn(num_classes, prompt_dims)
+        elif osp.isfile(prompt_file):
+            prompts = self._load_prompts(prompt_file, num_classes, prompt_dims)
+        else:  # read by init_weights; a checkpoint may bring the prompts
+            prompts = torch.zeros(num_classes, prompt_dims)
         self.class_prompts = nn.Parameter(prompts)
         if prompts.size(1) != embed_dims:
             self.prompt_adapter = nn.Sequential(
@@ -136,26 +170,33 @@ class PromptIndicator(BaseModule):
         self.loss_cls = MODELS.build(loss)
 
     @staticmethod
-    def _load_prompts(prompt_file, num_classes, embed_dims) -> Tensor:
-        if prompt_file is None:
-            return torch.randn(num_classes, embed_dims)
+    def _load_prompts(prompt_file, num_classes, prompt_dims) -> Tensor:
         if not osp.isfile(prompt_file):
             raise FileNotFoundError(
-                f'prompt_file={prompt_file!r} does not exist; give a (C, d) .npy '
-                'of class prompt embeddings or set prompt_file=None to learn them.')
-        array = np.load(prompt_file).astype(np.float32)
-        if array.ndim != 2 or array.shape[0] != num_classes:
+                f'prompt_file={prompt_file!r} does not exist. Make CLIP prompts '
+                'with tools/misc/obj2seq_clip_prompts.py, or take the prompts '
+                'that tools/model_converters/obj2seq2mmvrl.py writes beside a '
+                'converted checkpoint, or set model.indicator.prompt_file=None '
+                'to start the prompts from N(0, 1).')
+        array = np.load(prompt_file, allow_pickle=False).astype(np.float32)
+        if array.shape != (num_classes, prompt_dims):
             raise ValueError(
                 f'prompt_file {prompt_file!r} holds shape {array.shape}; expected '
-                f'({num_classes}, d_p), one row per class in dataset order.')
+                f'({num_classes}, {prompt_dims}) = (classes in dataset order, '
+                'model.indicator.prompt_dims). Set prompt_dims to the file\'s '
+                'width or make the file for these classes.')
         return torch.from_numpy(array)
 
     def init_weights(self) -> None:
+        """The official initialisation: PyTorch defaults for the blocks and the
+        classifier MLP, every block a copy of the first (the official blocks are
+        deep copies of one block), classifier bias ``logit(init_prob)``."""
         super().init_weights()
-        for block in self.blocks:
-            for p in block.parameters():
-                if p.dim() > 1:
-                    nn.init.xavier_uniform_(p)
+        if self.prompt_file is not None:
+            self.class_prompts.data.copy_(self._load_prompts(
+                self.prompt_file, *self.class_prompts.shape))
+        for block in self.blocks[1:]:
+            block.load_state_dict(self.blocks[0].state_dict())
         self.classifier.reset_bias()
 
     def adapted_prompts(self) -> Tensor:

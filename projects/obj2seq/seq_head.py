@@ -25,12 +25,42 @@ from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 from mmdet.utils import reduce_mean
 
 from .losses import keypoint_visibility
-from .prompt_indicator import DictClassifier
+from .prompt_indicator import DictClassifier, LinearClassifier
 
 
 def get_tensor(boxes):
     """Plain tensor of an mmdet box structure or tensor."""
     return boxes.tensor if hasattr(boxes, 'tensor') else boxes
+
+
+def grouped_deformable_attention(attn: MultiScaleDeformableAttention,
+                                 query: Tensor, reference_points: Tensor,
+                                 value: Tensor, **kwargs) -> Tensor:
+    """Deformable cross-attention of S groups on the memory of B images.
+
+    Each query samples the memory on its own, so the groups of one image can
+    share one attention call on that image's memory: the memory is neither
+    copied nor projected once per group.
+
+    Args:
+        query (Tensor): (S, N, d), S = B * K groups ordered image by image.
+        reference_points (Tensor): (S, N, L, 2|4), scaled by the valid ratios.
+        value (Tensor): (B, HW, d) memory of the groups' images.
+        kwargs: key_padding_mask (B, HW), spatial_shapes, level_start_index.
+
+    Returns:
+        Tensor: (S, N, d), the residual included (mmcv adds it).
+    """
+    num_groups, num_queries, dims = query.shape
+    num_images = value.size(0)
+    if num_groups % num_images:
+        raise ValueError(f'{num_groups} groups cannot be split evenly over '
+                         f'{num_images} images.')
+    out = attn(
+        query=query.reshape(num_images, -1, dims), value=value,
+        reference_points=reference_points.flatten(0, 1).unflatten(
+            0, (num_images, -1)), **kwargs)
+    return out.view(num_groups, num_queries, dims)
 
 
 class CachedSelfAttention(nn.Module):
@@ -76,17 +106,20 @@ class SequencePredictor(nn.Module):
         num_keypoints (int): K joints (0 for detection).
         mode (str): ``'sequence'`` (the paper) or ``'parallel'`` (MLP baseline
             that predicts all attributes at once from the query).
-        classifier_layers (int): 2 ("dict") or 1 ("linear").
+        classifier (str): ``'dict'`` (score against the group's class feature)
+            or ``'linear'`` (against one learned vector, the pose setting).
+        classifier_layers (int): Linear layers of the classifier's MLP.
         init_prob (float): initial object probability.
         im2col_step (int): CUDA deformable-attention chunk; the kernel needs the
-            group count S to be divisible by ``min(S, im2col_step)``.
+            image batch B of the memory to be divisible by ``min(B,
+            im2col_step)`` (the groups of an image share one call).
     """
 
     def __init__(self, embed_dims: int = 256, num_heads: int = 8,
                  num_levels: int = 4, num_points: int = 4, num_steps: int = 4,
                  num_keypoints: int = 0, mode: str = 'sequence',
                  classifier_layers: int = 2, init_prob: float = 0.01,
-                 im2col_step: int = 64) -> None:
+                 im2col_step: int = 64, classifier: str = 'dict') -> None:
         super().__init__()
         if num_steps != 4 + 2 * num_keypoints:
             raise ValueError(
@@ -97,7 +130,13 @@ class SequencePredictor(nn.Module):
         self.mode = mode
         self.num_steps = num_steps
         self.num_keypoints = num_keypoints
-        self.classifier = DictClassifier(embed_dims, classifier_layers, init_prob)
+        if classifier not in ('dict', 'linear'):
+            raise ValueError(
+                f"classifier={classifier!r}; use 'dict' or 'linear'.")
+        classifier_type = DictClassifier if classifier == 'dict' else \
+            LinearClassifier
+        self.classifier = classifier_type(embed_dims, classifier_layers,
+                                          init_prob)
         if mode == 'sequence':
             self.step_embed = nn.Parameter(torch.zeros(num_steps, embed_dims))
             self.self_attn = CachedSelfAttention(embed_dims, num_heads)
@@ -116,15 +155,21 @@ class SequencePredictor(nn.Module):
                 self.keypoint_mlp = MLP(embed_dims, embed_dims,
                                         2 * num_keypoints, 3)
 
-    def init_weights(self, size_bias: float = -2.) -> None:
-        """Zero output weights; w/h output biases ``size_bias`` (sigma(-2)=0.1192)."""
+    def init_weights(self) -> None:
+        """The official initialisation: PyTorch defaults for the step attention
+        and the classifier MLP, the classifier bias at ``logit(init_prob)``,
+        step embeddings ~ trunc-normal(0.02), the deformable sampling grid, and
+        zero output layers with w/h biases -2 (sigma(-2) = 0.1192)."""
         self.classifier.reset_bias()
         if self.mode == 'sequence':
             nn.init.trunc_normal_(self.step_embed, std=0.02)
-            for p in self.self_attn.parameters():
-                if p.dim() > 1:
-                    nn.init.xavier_uniform_(p)
             self.cross_attn.init_weights()
+        self.reset_output_layers(size_bias=-2.)
+
+    def reset_output_layers(self, size_bias: float = 0.) -> None:
+        """Zero output weights and biases, w/h biases ``size_bias``: -2 for the
+        first head, 0 for the refinement heads of layers 1..L-1."""
+        if self.mode == 'sequence':
             for t, fc in enumerate(self.signal_fcs):
                 nn.init.zeros_(fc.weight)
                 nn.init.constant_(fc.bias, size_bias if t in (2, 3) else 0.)
@@ -147,7 +192,12 @@ class SequencePredictor(nn.Module):
     def signals(self, hidden: Tensor, reference: Tensor, value: Tensor,
                 key_padding_mask: Optional[Tensor], spatial_shapes: Tensor,
                 level_start_index: Tensor, valid_ratios: Tensor) -> Tensor:
-        """Run the attribute sequence; returns signals (S, N, T)."""
+        """Run the attribute sequence; returns signals (S, N, T).
+
+        Sampling uses detached references. The centre is refined for the
+        later steps: x after step 0 and y after step 1; w and h references (4-d
+        references, box refinement) are never updated inside the head.
+        """
         if self.mode == 'parallel':
             out = [self.box_mlp(hidden)]
             if self.num_keypoints:
@@ -162,16 +212,14 @@ class SequencePredictor(nn.Module):
             x = (hidden if t == 0 else x_out.detach()) + self.step_embed[t]
             u = self.norm2(x + self.self_attn(x, cache))
             x_out = self.norm1(
-                self.cross_attn(
-                    query=u,
-                    value=value,
-                    key_padding_mask=key_padding_mask,
-                    reference_points=self._ref_input(ref, valid_ratios),
+                grouped_deformable_attention(
+                    self.cross_attn, u, self._ref_input(ref, valid_ratios),
+                    value, key_padding_mask=key_padding_mask,
                     spatial_shapes=spatial_shapes,
                     level_start_index=level_start_index))
             signal = self.signal_fcs[t](x_out).squeeze(-1)
             signals.append(signal)
-            if t < ref.size(-1) and (t < 2 or ref.size(-1) == 4):
+            if t < 2:
                 ref = ref.clone()
                 ref[..., t] = (ref_logit[..., t] + signal).sigmoid().detach()
         return torch.stack(signals, -1)
@@ -182,9 +230,11 @@ class SequencePredictor(nn.Module):
         ``box = sigmoid([a0 + logit(rx), a1 + logit(ry), a2, a3])``; with 4-d
         references every signal gets its reference logit. Keypoints are
         ``centre + delta * wh`` with ``delta = a[4:]`` as (K, 2), no sigmoid.
+        The reference is NOT detached here (official): box losses reach the
+        reference-point layer and the query position embedding.
         """
         box_logit = signals[..., :4]
-        ref_logit = inverse_sigmoid(reference.detach())
+        ref_logit = inverse_sigmoid(reference)
         if reference.size(-1) == 2:
             ref_logit = torch.cat(
                 [ref_logit, torch.zeros_like(ref_logit)], -1)
@@ -195,15 +245,17 @@ class SequencePredictor(nn.Module):
             out['keypoints'] = boxes[..., None, :2] + delta * boxes[..., None, 2:]
         return out
 
-    def forward(self, hidden: Tensor, reference: Tensor, class_vectors: Tensor,
-                **memory) -> Dict[str, Tensor]:
-        """Args: hidden (S, N, d); reference (S, N, 2|4); class_vectors (S, d);
+    def forward(self, hidden: Tensor, reference: Tensor,
+                class_vectors: Optional[Tensor], **memory) -> Dict[str, Tensor]:
+        """Args: hidden (S, N, d); reference (S, N, 2|4); class_vectors (S, d),
+        or None with the linear classifier;
         ``memory``: value (S, HW, d), key_padding_mask, spatial_shapes,
         level_start_index, valid_ratios (S, L, 2).
 
         Returns: dict with obj_logits (S, N), boxes (S, N, 4), [keypoints].
         """
-        obj_logits = self.classifier(hidden, class_vectors[:, None])
+        obj_logits = self.classifier(
+            hidden, None if class_vectors is None else class_vectors[:, None])
         out = self.decode(self.signals(hidden, reference, **memory), reference)
         out['obj_logits'] = obj_logits
         return out
@@ -219,14 +271,20 @@ class Obj2SeqHead(BaseModule):
         num_keypoints (int): 0 for detection, 17 for COCO pose.
         predictor (str): ``'sequence'`` or ``'parallel'`` (baseline).
         im2col_step (int): see :class:`SequencePredictor`.
-        classifier_layers (int): 2 ("dict") or 1 ("linear").
+        classifier (str): ``'dict'`` (detection) or ``'linear'`` (pose, no
+            indicator: one learned class vector).
+        classifier_layers (int): MLP layers of the classifier: 2 (detection)
+            or 1 (pose).
         init_prob (float): object probability at init. Defaults to 0.01.
         combine (str): ``'multiple'``: score = sigma(o) * sigma(s_(b,c)) through
             ``inverse_sigmoid`` (eps 1e-5); ``'none'``: score = sigma(o).
         share_pred_layer, num_pred_layer, as_two_stage: set by the detector.
         loss_cls, loss_bbox, loss_iou (dict): focal x2, L1 x5, GIoU x2.
         loss_keypoint, loss_oks (dict, optional): pose losses (x40, x5).
-        train_cfg (dict): ``assigner``; test_cfg (dict): ``max_per_img``.
+        train_cfg (dict): ``assigner``.
+        test_cfg (dict): ``max_per_img`` (100) and ``clip_boxes`` (False: the
+            official post-processing does not clip boxes to the image; True
+            clips them as mmdet's DETR heads do).
     """
 
     def __init__(self,
@@ -237,6 +295,7 @@ class Obj2SeqHead(BaseModule):
                  num_points: int = 4,
                  num_keypoints: int = 0,
                  predictor: str = 'sequence',
+                 classifier: str = 'dict',
                  classifier_layers: int = 2,
                  init_prob: float = 0.01,
                  combine: str = 'multiple',
@@ -270,7 +329,7 @@ class Obj2SeqHead(BaseModule):
         predictor_layer = SequencePredictor(
             embed_dims, num_heads, num_levels, num_points,
             4 + 2 * num_keypoints, num_keypoints, predictor,
-            classifier_layers, init_prob, im2col_step)
+            classifier_layers, init_prob, im2col_step, classifier)
         if share_pred_layer:
             self.predictors = nn.ModuleList([predictor_layer])
         else:
@@ -287,12 +346,14 @@ class Obj2SeqHead(BaseModule):
             self.assigner = TASK_UTILS.build(train_cfg['assigner'])
 
     def init_weights(self) -> None:
+        """As the official refinement heads: deep copies of the initialised
+        first head whose output layers are then reset to zero biases."""
         super().init_weights()
-        for i, predictor in enumerate(self.predictors):
-            for p in predictor.classifier.parameters():
-                if p.dim() > 1:
-                    nn.init.xavier_uniform_(p)
-            predictor.init_weights(size_bias=-2. if i == 0 else 0.)
+        first = self.predictors[0]
+        first.init_weights()
+        for predictor in self.predictors[1:]:
+            predictor.load_state_dict(first.state_dict())
+            predictor.reset_output_layers(size_bias=0.)
 
     def forward_layer(self, layer_idx: int, hidden: Tensor, reference: Tensor,
                       class_vectors: Tensor,
@@ -444,8 +505,9 @@ class Obj2SeqHead(BaseModule):
             bboxes = bbox_cxcywh_to_xyxy(boxes)
             bboxes[:, 0::2] = bboxes[:, 0::2] * img_w
             bboxes[:, 1::2] = bboxes[:, 1::2] * img_h
-            bboxes[:, 0::2].clamp_(min=0, max=img_w)
-            bboxes[:, 1::2].clamp_(min=0, max=img_h)
+            if self.test_cfg.get('clip_boxes', False):
+                bboxes[:, 0::2].clamp_(min=0, max=img_w)
+                bboxes[:, 1::2].clamp_(min=0, max=img_h)
             result = InstanceData(scores=scores, labels=labels)
             if self.num_keypoints:
                 kpts = out['keypoints'][sel].flatten(0, 1)[idx].clone()

@@ -198,3 +198,19 @@ def test_visualizer_draws_skeletons(tmp_path):
     drawn = vis.get_image()
     assert (drawn != plain).any()
     assert (tmp_path / 'kpts.png').is_file()  # always written as PNG
+
+
+def test_pose_training_images_follow_the_official_filter():
+    """maskrcnn-benchmark rule: annotations present, some box > 1 px in both
+    sides, >= 10 visible joints summed over all persons of the image."""
+    from projects.obj2seq.datasets.coco_keypoint import official_keep
+
+    def ann(w, h, visible):
+        return dict(bbox=[3, 4, w, h],
+                    keypoints=[5, 5, 2] * visible + [0, 0, 0] * (17 - visible))
+
+    assert not official_keep([], 10)
+    assert not official_keep([ann(1, 50, 17), ann(40, 1, 17)], 10)
+    assert official_keep([ann(1, 50, 6), ann(2, 2, 4)], 10)  # summed persons
+    assert not official_keep([ann(30, 30, 9)], 10)
+    assert official_keep([dict(bbox=[0, 0, 5, 5])], 10)  # no keypoint task

@@ -298,12 +298,19 @@ def test_post_processing_top_scores_of_retained_classes():
     cls_idx = torch.tensor([2, 5, 0, 7])
     out = dict(logits=torch.randn(4, 6), boxes=torch.rand(4, 6, 4))
     metas = [dict(img_shape=(64, 64), scale_factor=(2., 2.))] * 2
+    out['boxes'][..., 2:] = 0.9  # boxes that leave the image
     results = head.predict(out, bs_idx, cls_idx, metas, rescale=True)
     for b, res in enumerate(results):
         assert len(res) <= 7
         assert (res.scores[:-1] >= res.scores[1:]).all()
         assert set(res.labels.tolist()) <= set(cls_idx[bs_idx == b].tolist())
-        assert (res.bboxes <= 32).all()  # clipped to 64 px, rescaled by 2
+    # official post-processing: no clipping (the default) ...
+    assert any((res.bboxes < 0).any() or (res.bboxes > 32).any()
+               for res in results)
+    # ... clip_boxes=True clips to the 64 px image before rescaling by 2
+    head.test_cfg['clip_boxes'] = True
+    for res in head.predict(out, bs_idx, cls_idx, metas, rescale=True):
+        assert (res.bboxes >= 0).all() and (res.bboxes <= 32).all()
 
 
 # 12. loss keys
@@ -318,3 +325,117 @@ def test_loss_keys_cover_layers_and_indicator_blocks():
     total = sum(losses.values())
     assert torch.isfinite(total)
     total.backward()
+
+
+# box decoding adds the logit of the NON-detached reference (spec 1.3, VERIFIED)
+def test_box_loss_reaches_reference_layer_and_position_embedding():
+    model = build_tiny()
+    model.train()
+    samples = two_samples()
+    dec_in, head_in = run_pipeline(model, torch.randn(2, 3, 64, 64), samples)
+    out = model.forward_decoder(**dec_in)['layer_outputs'][-1]
+    # at init the signals are 0: box centre == reference, d box / d ref == 1
+    ref = dec_in['reference_points']
+    assert torch.allclose(out['boxes'][..., :2], ref, atol=1e-6)
+    grad_ref = torch.autograd.grad(out['boxes'][..., 0].sum(), ref,
+                                   retain_graph=True)[0]
+    assert torch.allclose(grad_ref[..., 0], torch.ones_like(grad_ref[..., 0]),
+                          atol=1e-4)
+    model.zero_grad()
+    losses = model.bbox_head.loss([out], head_in['bs_idx'], head_in['cls_idx'],
+                                  samples)
+    (losses['loss_bbox'] + losses['loss_iou']).backward()
+    assert model.reference_points_fc.weight.grad.abs().sum() > 0
+    assert model.reference_points_fc.bias.grad.abs().sum() > 0
+    assert model.query_position.weight.grad.abs().sum() > 0
+
+
+# with 4-d references the head refines x after step 0 and y after step 1 only
+def test_refinement_head_updates_x_then_y_only():
+    torch.manual_seed(0)
+    pred = SequencePredictor(D, 4, 2, 2, 4, 0)
+    pred.init_weights()
+    randomise_outputs(pred)
+    for fc in pred.signal_fcs:
+        fc.bias.data.fill_(0.7)
+    seen = []
+
+    def keep(module, args, kwargs):
+        seen.append(kwargs['reference_points'][:, :, 0].clone())
+
+    hook = pred.cross_attn.register_forward_pre_hook(keep, with_kwargs=True)
+    boxes = torch.rand(2, 3, 4) * 0.5 + 0.2
+    pred.signals(torch.randn(2, 3, D), boxes, **memory_ctx(2))
+    hook.remove()
+    assert len(seen) == 4
+    assert torch.allclose(seen[0], boxes)
+    changed = [(seen[t + 1] - seen[t]).abs().amax((0, 1)) > 1e-6
+               for t in range(3)]
+    assert changed[0].tolist() == [True, False, False, False]  # x after step 0
+    assert changed[1].tolist() == [False, True, False, False]  # y after step 1
+    assert changed[2].tolist() == [False] * 4
+    assert torch.allclose(seen[3][..., 2:], boxes[..., 2:])  # w, h never
+
+
+# the groups of one image share one cross-attention call on its memory
+def test_grouped_cross_attention_equals_per_group_memory():
+    model = build_tiny()
+    randomise_outputs(model.bbox_head.predictors[0])
+    model.eval()
+    with torch.no_grad():
+        dec_in, _ = run_pipeline(model, torch.randn(2, 3, 64, 64),
+                                 two_samples())
+        bs_idx = dec_in['bs_idx']
+        mask = dec_in['memory_mask']
+        assert mask[1].any() and not mask[0].any()  # image 1 is padded
+        ratios = dec_in['valid_ratios'][bs_idx]
+        ref_input = dec_in['reference_points'][:, :, None] * ratios[:, None]
+        shared = dict(spatial_shapes=dec_in['spatial_shapes'],
+                      level_start_index=dec_in['level_start_index'])
+        layer = model.decoder.layers[0]
+        per_group = layer(
+            dec_in['query'], query_pos=None, value=dec_in['memory'][bs_idx],
+            key_padding_mask=mask[bs_idx], valid_ratios=ratios,
+            reference_points=ref_input, **shared)
+        grouped = model.decoder_layer(layer, dec_in['query'], ref_input,
+                                      dec_in['memory'], key_padding_mask=mask,
+                                      **shared)
+        assert torch.allclose(grouped, per_group, atol=1e-5)
+        head = model.bbox_head
+        args = (0, grouped, dec_in['reference_points'],
+                dec_in['class_vectors'], dec_in['presence_logits'])
+        a = head.forward_layer(*args, value=dec_in['memory'],
+                               key_padding_mask=mask, valid_ratios=ratios,
+                               **shared)
+        b = head.forward_layer(*args, value=dec_in['memory'][bs_idx],
+                               key_padding_mask=mask[bs_idx],
+                               valid_ratios=ratios, **shared)
+        assert torch.allclose(a['boxes'], b['boxes'], atol=1e-5)
+        assert torch.allclose(a['logits'], b['logits'], atol=1e-5)
+
+
+# the official initialisation (PyTorch defaults, copied layers)
+def test_official_initialisation():
+    model = build_tiny(options={'model.decoder.num_layers': 3,
+                                'model.with_box_refine': True,
+                                'model.indicator.num_blocks': 2})
+    for coder in (model.encoder, model.decoder):
+        ffn = coder.layers[0].ffn.layers[0][0]
+        bound = 1 / math.sqrt(ffn.in_features)  # nn.Linear default, not xavier
+        assert ffn.weight.abs().max() <= bound
+        assert ffn.weight.abs().max() > 0.9 * bound
+    for layers in (model.decoder.layers, model.prompt_indicator.blocks):
+        first = layers[0].state_dict()
+        for layer in layers[1:]:
+            for k, v in layer.state_dict().items():
+                assert torch.equal(v, first[k]), k
+    for conv in (model.neck.convs[0].conv, ):
+        assert conv.bias is not None and (conv.bias == 0).all()
+    heads = model.bbox_head.predictors
+    assert len(heads) == 3
+    assert heads[0].signal_fcs[2].bias.item() == -2.
+    assert heads[1].signal_fcs[2].bias.item() == 0.
+    assert torch.equal(heads[1].self_attn.qkv.weight, heads[0].self_attn.qkv.weight)
+    pose = build_tiny(TINY_POSE)
+    w = pose.bbox_head.predictors[0].classifier.weight
+    assert w.dim() == 1 and w.abs().max() <= 1 / math.sqrt(w.numel())

@@ -4,11 +4,17 @@ Example::
 
     python tools/model_converters/obj2seq2mmvrl.py official.pth obj2seq_mmvrl.pth
 
+writes ``obj2seq_mmvrl.pth`` and, for detection checkpoints, the checkpoint's class
+prompts as ``obj2seq_mmvrl_prompts.npy`` (80 x 512) for ``model.indicator.prompt_file``.
+The converted state dict loads strictly into the model of the matching config
+(detection, refinement or pose); the model refuses any other.
+
 Mapping (official -> ours):
   backbone[.0].body.*                          -> backbone.*
   input_proj.{l}.0 / .1 (conv / GroupNorm)     -> neck.convs.{l}.conv / .gn; the extra
                                                   level -> neck.extra_convs.0; conv biases
-                                                  are dropped (mmdet has none before GN)
+                                                  kept (the configs build the neck with
+                                                  bias=True: GroupNorm does not absorb them)
   transformer.level_embed                      -> level_embed
   transformer.encoder.encoder_layers.{i}       -> encoder.layers.{i} (norm1 -> norms.0,
                                                   ffn.linear1/2 -> ffn.layers.0.0/1,
@@ -24,13 +30,14 @@ Mapping (official -> ours):
                                                   when shared): output_embeds.{t}.layers.0 ->
                                                   signal_fcs.{t}, pos_emb -> step_embed,
                                                   classifier.b -> classifier.bias,
-                                                  classifier.W -> class_embed.weight[0] * sqrt(d)
+                                                  classifier.W -> classifier.weight (pose)
 """
 import argparse
-import math
+import os.path as osp
 import re
 from collections import OrderedDict
 
+import numpy as np
 import torch
 
 DECODER_LAYER = [
@@ -101,10 +108,6 @@ def convert(state_dict, num_backbone_outs=3):
             lvl, idx, kind = int(m.group(1)), m.group(2), m.group(3)
             prefix = (f'neck.convs.{lvl}' if lvl < num_backbone_outs else
                       f'neck.extra_convs.{lvl - num_backbone_outs}')
-            if idx == '0' and kind == 'bias':
-                notes.append(f'dropped {name} (max |b| = '
-                             f'{value.abs().max().item():.3g})')
-                continue
             put(f'{prefix}.{"conv" if idx == "0" else "gn"}.{kind}', value, name)
             continue
         if name == 'transformer.level_embed':
@@ -158,8 +161,10 @@ def convert(state_dict, num_backbone_outs=3):
         notes.append(f'skipped {name}')
 
     heads = [shared[i] for i in sorted(shared)]
-    is_shared = len(heads) > 1 and all(
-        torch.equal(a[1], b[1]) for a, b in zip(heads[0], heads[1]))
+    is_shared = all(
+        len(h) == len(heads[0]) and all(
+            a[0] == b[0] and torch.equal(a[1], b[1])
+            for a, b in zip(heads[0], h)) for h in heads[1:])
     for i, entries in enumerate(heads[:1] if is_shared else heads):
         for sub, value, name in entries:
             m = re.match(r'output_embeds\.(\d+)\.layers\.0\.(weight|bias)', sub)
@@ -169,17 +174,21 @@ def convert(state_dict, num_backbone_outs=3):
                 key = 'step_embed'
             elif sub.startswith('classifier.'):
                 csub = sub.split('.', 1)[1]
-                if csub == 'W':
-                    d = value.numel()
-                    put('class_embed.weight', value[None] * math.sqrt(d), name)
-                    continue
-                key = 'classifier.' + _classifier(csub)
+                key = 'classifier.' + ('weight' if csub == 'W' else
+                                       _classifier(csub))
                 if csub == 'b':
                     value = value.reshape(())
             else:
                 key = sub
             put(f'bbox_head.predictors.{i}.{key}', value, name)
     return out, notes
+
+
+def write_prompts(prompts, dst):
+    """Save (C, d_p) class prompts as ``<dst stem>_prompts.npy``; returns the path."""
+    path = osp.splitext(dst)[0] + '_prompts.npy'
+    np.save(path, prompts.detach().float().cpu().numpy())
+    return path
 
 
 def main():
@@ -197,6 +206,12 @@ def main():
         print(note)
     torch.save(dict(state_dict=converted, meta=dict(source=args.src)), args.dst)
     print(f'{len(converted)} tensors written to {args.dst}')
+    prompts = converted.get('prompt_indicator.class_prompts')
+    if prompts is not None:
+        path = write_prompts(prompts, args.dst)
+        print(f'class prompts {tuple(prompts.shape)} written to {path}; to '
+              'train from them, set --cfg-options '
+              f'model.indicator.prompt_file={path}')
 
 
 if __name__ == '__main__':

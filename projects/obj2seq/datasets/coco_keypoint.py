@@ -17,9 +17,12 @@ class CocoKeypointDataset(CocoDataset):
     """``person_keypoints_*.json`` with ``instances[i]['keypoints']`` of shape (K, 3).
 
     Args:
-        min_visible_keypoints (int): in training (``filter_cfg`` set), drop images
-            whose persons have fewer visible joints in total (official rule: 10).
-            Defaults to 0.
+        min_visible_keypoints (int): when > 0, training (``test_mode=False``)
+            keeps an image only under the official (maskrcnn-benchmark) rule,
+            which replaces ``filter_cfg``: it has annotations, one of them
+            (crowd included) has a box wider and taller than 1 px, and all its
+            annotations together have at least this many visible joints
+            (official: 10). 0 uses mmdet's ``filter_cfg`` alone. Defaults to 0.
     """
 
     METAINFO = dict(
@@ -56,17 +59,23 @@ class CocoKeypointDataset(CocoDataset):
         for inst, ann in zip(data_info['instances'], kept):
             kpts = ann.get('keypoints', [])
             inst['keypoints'] = np.asarray(kpts, dtype=np.float32).reshape(-1, 3)
+        data_info['official_keep'] = official_keep(
+            raw_data_info['raw_ann_info'], self.min_visible_keypoints)
         return data_info
 
     def filter_data(self) -> List[dict]:
-        data_list = super().filter_data()
         if self.test_mode or self.min_visible_keypoints <= 0:
-            return data_list
-        kept = []
-        for info in data_list:
-            num_vis = sum(int((inst['keypoints'][:, 2] > 0).sum())
-                          for inst in info['instances']
-                          if not inst['ignore_flag'])
-            if num_vis >= self.min_visible_keypoints:
-                kept.append(info)
-        return kept
+            return super().filter_data()
+        return [info for info in self.data_list if info['official_keep']]
+
+
+def official_keep(anns: List[dict], min_visible: int) -> bool:
+    """The official training image rule on all annotations of one image."""
+    if not anns:
+        return False
+    if all(min(ann['bbox'][2:]) <= 1 for ann in anns):
+        return False
+    if 'keypoints' not in anns[0]:
+        return True
+    visible = sum(1 for ann in anns for v in ann['keypoints'][2::3] if v > 0)
+    return visible >= min_visible

@@ -49,7 +49,13 @@ tiny_det_model = dict(
                 num_points=2),
             ffn_cfg=dict(embed_dims=tiny_det_d, feedforward_channels=64))),
     positional_encoding=dict(num_feats=tiny_det_d // 2),
-    indicator=dict(num_blocks=1, num_heads=4, ffn_dims=64, retain_topk=3),
+    indicator=dict(
+        num_blocks=1,
+        num_heads=4,
+        ffn_dims=64,
+        retain_topk=3,
+        prompt_file=None,
+        prompt_dims=64),
     bbox_head=dict(
         num_classes=len(tiny_det_classes),
         embed_dims=tiny_det_d,
