@@ -88,3 +88,95 @@ def test_config_file_typo_names_key(capsys, tmp_path):
         "model = dict(backbone=dict(depht=18))\n")
     msg = _fail(capsys, [str(cfg), '--work-dir', str(tmp_path / 'w')])
     assert "'depht'" in msg and 'ResNet' in msg and "'depth'" in msg
+
+
+def test_unknown_cfg_option_is_an_error(capsys, tmp_path):
+    msg = _fail(capsys, [CONFIG, '--work-dir', str(tmp_path / 'w'),
+                         '--cfg-options', 'foo.bar=1'])
+    assert "'foo.bar'" in msg and 'matches nothing' in msg
+
+
+def test_cfg_option_in_wrong_place_suggests_path(capsys, tmp_path):
+    msg = _fail(capsys, [CONFIG, '--work-dir', str(tmp_path / 'w'),
+                         '--cfg-options', 'optimizer.lr=0.1'])
+    assert "'optim_wrapper.optimizer.lr'" in msg
+
+
+def test_cfg_option_not_accepted_by_class(capsys, tmp_path):
+    msg = _fail(capsys, [CONFIG, '--work-dir', str(tmp_path / 'w'),
+                         '--cfg-options', 'model.backbone.depht=18'])
+    assert "'depht'" in msg and "'depth'" in msg and 'ResNet' in msg
+
+
+def test_resume_with_nothing_to_resume_from(capsys, tmp_path):
+    msg = _fail(capsys, [CONFIG, '--work-dir', str(tmp_path / 'typo'),
+                         '--resume'] + as_cli(FAST))
+    assert 'nothing to resume from' in msg and str(tmp_path / 'typo') in msg
+    assert not (tmp_path / 'typo').exists()
+
+
+def test_unwritable_work_dir(capsys, tmp_path):
+    blocker = tmp_path / 'file'
+    blocker.write_text('')
+    msg = _fail(capsys, [CONFIG, '--work-dir', str(blocker / 'w')] +
+                as_cli(FAST))
+    assert 'not writable' in msg and str(blocker / 'w') in msg
+
+
+def test_empty_training_set(capsys, tmp_path, tiny_data):
+    import json
+    root = _copy_coco(tiny_data, tmp_path)
+    ann = root / 'annotations' / 'instances_train2017.json'
+    data = json.loads(ann.read_text())
+    data['images'], data['annotations'] = [], []
+    ann.write_text(json.dumps(data))
+    opts = _root_opts(root)
+    opts.pop('train_dataloader.dataset.indices')
+    msg = _fail(capsys, [CONFIG, '--work-dir', str(tmp_path / 'w')] +
+                as_cli(opts))
+    assert 'training set is empty' in msg and 'CocoDataset' in msg
+
+
+def test_class_count_mismatch(capsys, tmp_path, tiny_data):
+    msg = _fail(capsys, [CONFIG, '--work-dir', str(tmp_path / 'w')] +
+                as_cli({**FAST, 'model.roi_head.bbox_head.num_classes': 5}))
+    assert 'num_classes=5' in msg and '80 classes' in msg
+
+
+def test_missing_and_truncated_checkpoint_for_test(capsys, tmp_path,
+                                                   tiny_data):
+    import torch
+    with pytest.raises(SystemExit):
+        load_tool('test').main([CONFIG, str(tmp_path / 'none.pth'),
+                                '--work-dir', str(tmp_path / 'w')])
+    err = capsys.readouterr().err
+    assert 'none.pth does not exist' in err and 'dataset' not in err
+    cut = tmp_path / 'cut.pth'
+    torch.save({'state_dict': {'w': torch.zeros(64, 64)}}, cut)
+    cut.write_bytes(cut.read_bytes()[:300])
+    with pytest.raises(SystemExit) as info:
+        load_tool('test').main([CONFIG, str(cut), '--work-dir',
+                                str(tmp_path / 'w')])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert 'cut.pth is incomplete' in err
+
+
+def test_dropped_annotations_are_reported(tmp_path, tiny_data):
+    import json
+
+    from projects.common.dataset_check import coco_dropped_annotations
+    root = _copy_coco(tiny_data, tmp_path)
+    ann = root / 'annotations' / 'instances_train2017.json'
+    data = json.loads(ann.read_text())
+    data['annotations'][3]['category_id'] = 9999
+    data['annotations'][5]['bbox'][2] = -4
+    data['annotations'][6]['bbox'][2] = -1
+    ann.write_text(json.dumps(data))
+    found = coco_dropped_annotations(str(ann))
+    images = {img['id']: img['file_name'] for img in data['images']}
+    count, first, img = found['a category_id the file does not define']
+    assert count == 1 and first['id'] == data['annotations'][3]['id']
+    assert img['file_name'] == images[data['annotations'][3]['image_id']]
+    count, first, _ = found['a box narrower or lower than 1 pixel']
+    assert count == 2 and first['id'] == data['annotations'][5]['id']

@@ -37,6 +37,7 @@ from mmengine.runner import Runner  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import projects.acsl  # noqa: E402,F401  (registers ACSLLoss and the hooks)
+from projects.common.safe_load import safe_load  # noqa: E402
 
 STAGE1 = 'configs/acsl/tiny/faster-rcnn_r50_fpn_8xb2-1x_lvis-v0.5.py'
 STAGE2 = 'configs/acsl/tiny/faster-rcnn_r50_fpn_acsl-tunefc_8xb2-1x_lvis-v0.5.py'
@@ -71,8 +72,7 @@ class SeesawWarmStartHook(Hook):
         self.checkpoint = checkpoint
 
     def before_train(self, runner):
-        state = torch.load(self.checkpoint, map_location='cpu',
-                           weights_only=False)['state_dict']
+        state = safe_load(self.checkpoint, map_location='cpu')['state_dict']
         weight = state['roi_head.bbox_head.fc_cls.weight']
         bias = state['roi_head.bbox_head.fc_cls.bias']
         num_classes = weight.size(0) - 1
