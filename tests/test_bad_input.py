@@ -140,7 +140,8 @@ def test_empty_training_set(capsys, tmp_path, tiny_data):
 def test_class_count_mismatch(capsys, tmp_path, tiny_data):
     msg = _fail(capsys, [CONFIG, '--work-dir', str(tmp_path / 'w')] +
                 as_cli({**FAST, 'model.roi_head.bbox_head.num_classes': 5}))
-    assert 'num_classes=5' in msg and '80 classes' in msg
+    assert 'num_classes=5' in msg and '8 classes' in msg
+    assert 'bbox_head.num_classes=8' in msg
 
 
 def test_missing_and_truncated_checkpoint_for_test(capsys, tmp_path,

@@ -111,9 +111,10 @@ def test_tools_refuse_trap(trap, tmp_path, capsys, tiny_data):
         err = _tool_fails(capsys, tool, argv)
         assert "'exec'" in err and 'MMVRL_UNSAFE_LOAD' in err, (
             tool, argv, err[-2000:])
-    with pytest.raises(UnsafeCheckpointError):
-        load_tool('analysis_tools/benchmark').main(
-            [CLS_CONFIG, str(path), '--iters', '1', '--warmup', '0'])
+    err = _tool_fails(capsys, 'analysis_tools/benchmark',
+                      [CLS_CONFIG, str(path), '--num-iters', '1', '--warmup',
+                       '0', '--device', 'cpu'])
+    assert "'exec'" in err and 'MMVRL_UNSAFE_LOAD' in err
     assert not marker.exists()
 
 

@@ -473,13 +473,16 @@ def explain(exc, config_path, cfg=None):
 
     Returns ``None`` when the exception is not one we know how to explain.
     """
-    from .dataset_check import DatasetError
+    from .dataset_check import DatasetError, explain_empty_dataset
     from .nan_guard import NonFiniteLossError
     from .safe_load import CheckpointError
     text = f'{type(exc).__name__}: {exc}'
     if isinstance(exc, (ConfigError, CheckpointError, DatasetError,
                         NonFiniteLossError)):
         return str(exc)
+    empty = explain_empty_dataset(exc)
+    if empty:
+        return empty
     work_dir = cfg.get('work_dir') if cfg is not None else None
     if isinstance(exc, PermissionError) and work_dir and str(
             getattr(exc, 'filename', '') or '').startswith(

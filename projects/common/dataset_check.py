@@ -44,16 +44,41 @@ def _describe(dataset):
     return ' '.join(parts)
 
 
+def _empty_message(names, split):
+    return (f'The {split} set is empty ({names}). Fix: check data_root, '
+            'ann_file and data_prefix in the config (or --cfg-options), that the '
+            'annotation file lists images, and that filter_cfg (e.g. '
+            'filter_empty_gt, min_size) does not remove every image.')
+
+
+def explain_empty_dataset(exc):
+    """The paragraph for mmengine's failure to serialise an empty dataset, if it is one.
+
+    ``BaseDataset._serialize_data`` ends in ``np.concatenate([])`` (``ValueError: need
+    at least one array to concatenate``); the dataset is found in the traceback.
+    """
+    if 'need at least one array to concatenate' not in str(exc):
+        return None
+    from mmengine.dataset import BaseDataset
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get('self')
+        if isinstance(candidate, BaseDataset):
+            found = candidate
+        tb = tb.tb_next
+    if found is None:
+        return None
+    split = 'test/validation' if getattr(found, 'test_mode', False) else \
+        'training'
+    return _empty_message(_describe(found), split)
+
+
 def check_not_empty(dataset, split='training'):
     if len(dataset) > 0:
         return
     empty = [d for d in leaf_datasets(dataset) if len(d) == 0]
     names = '; '.join(_describe(d) for d in empty) or _describe(dataset)
-    raise DatasetError(
-        f'The {split} set is empty ({names}). Fix: check data_root, ann_file '
-        'and data_prefix in the config (or --cfg-options), that the annotation '
-        'file lists images, and that filter_cfg (e.g. filter_empty_gt, '
-        'min_size) does not remove every image.')
+    raise DatasetError(_empty_message(names, split))
 
 
 _HEADS = ('bbox_head', 'roi_head.bbox_head', 'roi_head.mask_head',

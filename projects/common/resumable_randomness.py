@@ -25,6 +25,7 @@ import random
 
 import numpy as np
 import torch
+from torch.utils.data import Sampler
 from mmengine.dataset import DefaultSampler  # noqa: F401  (registers samplers)
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
@@ -57,7 +58,7 @@ class SeededIndex(int):
 
 
 @DATA_SAMPLERS.register_module()
-class PositionSeededSampler:
+class PositionSeededSampler(Sampler):
     """Yield the indices of ``sampler``, each tagged with a seed for its position.
 
     Args:
