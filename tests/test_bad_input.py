@@ -181,3 +181,13 @@ def test_dropped_annotations_are_reported(tmp_path, tiny_data):
     assert img['file_name'] == images[data['annotations'][3]['image_id']]
     count, first, _ = found['a box narrower or lower than 1 pixel']
     assert count == 2 and first['id'] == data['annotations'][5]['id']
+
+
+def test_cdcl_class_counts_checked_per_dataset(capsys, tmp_path, tiny_data):
+    config = ('configs/cdcl/tiny/'
+              'cdcl_pspnet_r18-d8_4xb4-80k_cityscapes-camvid-512x512.py')
+    msg = _fail(capsys, [config, '--work-dir', str(tmp_path / 'w'),
+                         '--cfg-options', 'model.decode_head.num_classes=[19,19]',
+                         'model.auxiliary_head.num_classes=[19,19]'])
+    assert 'decode_head.num_classes[1]=19' in msg and '11 classes' in msg
+    assert 'camvid' in msg.lower()

@@ -61,7 +61,8 @@ custom_imports = dict(imports=['tests.hooks'], allow_failed_imports=False)
 custom_hooks = [dict(type='KillAfterEpochHook', epoch=1)]
 """
 KILL_ITER = """
-custom_imports = dict(imports=['tests.hooks'], allow_failed_imports=False)
+custom_imports = dict(imports=['projects.cdcl', 'tests.hooks'],
+                      allow_failed_imports=False)
 custom_hooks = [dict(type='KillAfterIterHook', iter=3)]
 """
 

@@ -3,8 +3,9 @@
 * An empty training set (wrong ``data_root``/``ann_file``, or every image filtered out)
   stops with one paragraph instead of a traceback deep in the loop.
 * A detector or segmentor head whose ``num_classes`` differs from the dataset's class
-  list stops with both numbers (mmdet and mmseg heads; mmpretrain's ImageNet keeps its
-  1000 names for any subset, so classifiers are not compared).
+  list stops with both numbers (mmdet and mmseg heads, per dataset for CDCL's
+  ``dataset_num_classes``; mmpretrain's ImageNet keeps its 1000 names for any subset,
+  so classifiers are not compared).
 * COCO-style annotation files: annotations that mmdet's ``CocoDataset.parse_data_info``
   drops without a word (a ``category_id`` the file does not define, a box of
   non-positive width or height) are counted and reported with the first offending image
@@ -95,23 +96,46 @@ def _modules_at(model, dotted):
         node, 'num_classes') else [node]
 
 
+def _mismatch(where, num, leaf, classes):
+    return DatasetError(
+        f'model.{where}={num} but the training set ({_describe(leaf)}) has '
+        f'{len(classes)} classes. Fix: set model.{where}={len(classes)}, or the '
+        "dataset's metainfo=dict(classes=...) to the classes the model predicts.")
+
+
 def check_num_classes(model, dataset):
-    """Compare the ``num_classes`` of detection / segmentation heads with the classes."""
-    classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
-    if not classes:
-        return
+    """Compare the ``num_classes`` of detection / segmentation heads with the classes.
+
+    A head with one classifier per dataset (``dataset_num_classes``, CDCL) is compared
+    dataset by dataset with the leaves of the (concatenated) training set.
+    """
+    leaves = leaf_datasets(dataset)
+    classes = [(getattr(d, 'metainfo', None) or {}).get('classes')
+               for d in leaves]
     model = getattr(model, 'module', model)
     for dotted in _HEADS:
         for module in _modules_at(model, dotted):
+            per_dataset = getattr(module, 'dataset_num_classes', None)
+            if per_dataset is not None:
+                if len(per_dataset) != len(leaves):
+                    raise DatasetError(
+                        f'model.{dotted}.num_classes={list(per_dataset)} names '
+                        f'{len(per_dataset)} datasets but the training set has '
+                        f'{len(leaves)} ({"; ".join(map(_describe, leaves))}). '
+                        'Fix: give one class count per training dataset, in '
+                        'their order.')
+                for i, (num, leaf, names) in enumerate(
+                        zip(per_dataset, leaves, classes)):
+                    if names and num != len(names):
+                        raise _mismatch(f'{dotted}.num_classes[{i}]', num, leaf,
+                                        names)
+                continue
             num = getattr(module, 'num_classes', None)
-            if isinstance(num, int) and not isinstance(num, bool) and \
-                    num != len(classes):
-                raise DatasetError(
-                    f'model.{dotted}.num_classes={num} but the training set '
-                    f'({_describe(dataset)}) has {len(classes)} classes. Fix: '
-                    f'set model.{dotted}.num_classes={len(classes)}, or the '
-                    "dataset's metainfo=dict(classes=...) to the classes the "
-                    'model predicts.')
+            if not isinstance(num, int) or isinstance(num, bool):
+                continue
+            for leaf, names in zip(leaves, classes):
+                if names and num != len(names):
+                    raise _mismatch(f'{dotted}.num_classes', num, leaf, names)
 
 
 def coco_dropped_annotations(ann_file, with_masks=False):
@@ -172,8 +196,7 @@ def check_training_data(runner):
         return []
     dataset = runner.train_dataloader.dataset
     check_not_empty(dataset)
-    for leaf in leaf_datasets(dataset):
-        check_num_classes(runner.model, leaf)
+    check_num_classes(runner.model, dataset)
     return report_dropped_annotations(dataset, logger=runner.logger)
 
 
