@@ -59,3 +59,24 @@ def test_dist_train_two_cpu_ranks(tmp_path, tiny_data):
             'test_dataloader.num_workers': 0,
             'test_dataloader.persistent_workers': False}))
     assert metrics['accuracy/top1'] == during_training['accuracy/top1']
+
+
+def test_scripts_find_the_environment_python(tmp_path):
+    """With a ``python`` on PATH that lacks torch, the scripts use the MMVRL venv."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    fake = bin_dir / 'python'
+    fake.write_text('#!/bin/sh\nexit 1\n')  # imports nothing
+    fake.chmod(0o755)
+    env = {'PATH': f'{bin_dir}:/usr/bin:/bin', 'HOME': str(tmp_path),
+           'MMVRL_VENV': osp.dirname(osp.dirname(sys.executable))}
+    out = subprocess.run(
+        ['bash', '-c', 'source tools/_find_python.sh && echo "$PYTHON"'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == osp.join(env['MMVRL_VENV'], 'bin', 'python')
+    env['MMVRL_VENV'] = str(tmp_path / 'none')
+    out = subprocess.run(
+        ['bash', '-c', 'source tools/_find_python.sh && echo "$PYTHON"'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and 'activate' in out.stderr
