@@ -191,3 +191,17 @@ def test_cdcl_class_counts_checked_per_dataset(capsys, tmp_path, tiny_data):
                          'model.auxiliary_head.num_classes=[19,19]'])
     assert 'decode_head.num_classes[1]=19' in msg and '11 classes' in msg
     assert 'camvid' in msg.lower()
+
+
+def test_empty_dataset_list(capsys, tmp_path):
+    config = ('configs/cdcl/tiny/'
+              'cdcl_pspnet_r18-d8_4xb4-80k_cityscapes-camvid-512x512.py')
+    msg = _fail(capsys, [config, '--work-dir', str(tmp_path / 'w'),
+                         '--cfg-options', 'train_dataloader.dataset.datasets=[]'])
+    assert 'empty list of datasets' in msg
+
+
+def test_label_outside_classes_is_explained():
+    from projects.common.cli import explain
+    msg = explain(IndexError('Target 15 is out of bounds.'), 'x.py')
+    assert 'label 15' in msg and 'num_classes' in msg

@@ -522,6 +522,12 @@ def explain(exc, config_path, cfg=None):
                'loaders likewise)')
         return (f'Data path {path} used by {config_path} does not exist. '
                 f'Fix: {fix}.')
+    m = re.search(r'Target (-?\d+) is out of bounds', text)
+    if m:
+        return (f'A ground-truth label {m.group(1)} is outside the classes the '
+                f'model predicts (from {config_path}). Fix: set the heads\' '
+                'num_classes to the number of classes of the dataset, or map '
+                'the label to ignore_index (255) in the annotation files.')
     m = re.search(r"got an unexpected keyword argument '(\w+)'", text)
     if m:
         cls = re.search(r'class `(\w+)`', text) or re.search(

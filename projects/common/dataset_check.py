@@ -53,20 +53,26 @@ def _empty_message(names, split):
 
 
 def explain_empty_dataset(exc):
-    """The paragraph for mmengine's failure to serialise an empty dataset, if it is one.
+    """The paragraph for mmengine's failures on an empty dataset, if ``exc`` is one.
 
     ``BaseDataset._serialize_data`` ends in ``np.concatenate([])`` (``ValueError: need
-    at least one array to concatenate``); the dataset is found in the traceback.
+    at least one array to concatenate``) and ``ConcatDataset([])`` in an ``IndexError``;
+    the dataset is found in the traceback.
     """
-    if 'need at least one array to concatenate' not in str(exc):
-        return None
     from mmengine.dataset import BaseDataset
     tb, found = exc.__traceback__, None
     while tb is not None:
         candidate = tb.tb_frame.f_locals.get('self')
+        if isinstance(getattr(candidate, 'datasets', None), list) and \
+                not candidate.datasets and isinstance(exc, IndexError):
+            return (f'{type(candidate).__name__} got an empty list of datasets '
+                    '(train/val/test_dataloader.dataset.datasets=[]). Fix: '
+                    'list at least one dataset config in datasets=[...].')
         if isinstance(candidate, BaseDataset):
             found = candidate
         tb = tb.tb_next
+    if 'need at least one array to concatenate' not in str(exc):
+        return None
     if found is None:
         return None
     split = 'test/validation' if getattr(found, 'test_mode', False) else \
