@@ -205,3 +205,14 @@ def test_label_outside_classes_is_explained():
     from projects.common.cli import explain
     msg = explain(IndexError('Target 15 is out of bounds.'), 'x.py')
     assert 'label 15' in msg and 'num_classes' in msg
+    from mmdet.datasets import CocoDataset
+
+    from projects.common.dataset_check import report_dropped_annotations
+    dataset = CocoDataset(data_root=str(root) + '/',
+                          ann_file='annotations/instances_train2017.json',
+                          data_prefix=dict(img='train2017/'), pipeline=[])
+    dataset.full_init()
+    reports = report_dropped_annotations(dataset)
+    assert len(reports) == 2
+    assert '2 annotation(s) with a box narrower' in ' '.join(reports)
+    assert f"annotation id {data['annotations'][3]['id']}" in reports[0]

@@ -261,8 +261,12 @@ def checkpoint_seed(path):
     from .safe_load import safe_load
     if '://' in path:
         return None
-    meta = safe_load(path, map_location='cpu', mmap=True).get('meta') or {}
-    return meta.get('seed')
+    try:
+        ckpt = safe_load(path, map_location='cpu', mmap=True)
+    except RuntimeError:  # legacy (non-zip) files cannot be memory-mapped
+        ckpt = safe_load(path, map_location='cpu')
+    meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
+    return (meta or {}).get('seed')
 
 
 def check_work_dir(work_dir):

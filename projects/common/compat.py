@@ -18,6 +18,8 @@ Each fix is scoped to the library it repairs and is applied once by :func:`apply
    ``--resume`` then picks up. Local checkpoints are written to a temporary file in the same folder
    and renamed, which is atomic on POSIX file systems (with the mode ``open`` would give,
    i.e. respecting the umask; ``DurableCheckpointHook`` removes leftovers of killed saves).
+   ``work_dir/last_checkpoint`` is resolved inside its work dir (relative names, copied
+   work dirs).
 6. mmengine resolves every ``mmdet::<config>`` base by reloading ``pkg_resources`` and
    re-reading all of the package's metafiles (seconds per config); for config parsing these
    lookups are memoised (installed packages do not change while a process runs).
