@@ -181,6 +181,17 @@ def test_dropped_annotations_are_reported(tmp_path, tiny_data):
     assert img['file_name'] == images[data['annotations'][3]['image_id']]
     count, first, _ = found['a box narrower or lower than 1 pixel']
     assert count == 2 and first['id'] == data['annotations'][5]['id']
+    from mmdet.datasets import CocoDataset
+
+    from projects.common.dataset_check import report_dropped_annotations
+    dataset = CocoDataset(data_root=str(root) + '/',
+                          ann_file='annotations/instances_train2017.json',
+                          data_prefix=dict(img='train2017/'), pipeline=[])
+    dataset.full_init()
+    reports = report_dropped_annotations(dataset)
+    assert len(reports) == 2
+    assert '2 annotation(s) with a box narrower' in ' '.join(reports)
+    assert f"annotation id {data['annotations'][3]['id']}" in reports[0]
 
 
 def test_cdcl_class_counts_checked_per_dataset(capsys, tmp_path, tiny_data):
@@ -205,14 +216,3 @@ def test_label_outside_classes_is_explained():
     from projects.common.cli import explain
     msg = explain(IndexError('Target 15 is out of bounds.'), 'x.py')
     assert 'label 15' in msg and 'num_classes' in msg
-    from mmdet.datasets import CocoDataset
-
-    from projects.common.dataset_check import report_dropped_annotations
-    dataset = CocoDataset(data_root=str(root) + '/',
-                          ann_file='annotations/instances_train2017.json',
-                          data_prefix=dict(img='train2017/'), pipeline=[])
-    dataset.full_init()
-    reports = report_dropped_annotations(dataset)
-    assert len(reports) == 2
-    assert '2 annotation(s) with a box narrower' in ' '.join(reports)
-    assert f"annotation id {data['annotations'][3]['id']}" in reports[0]
