@@ -194,6 +194,7 @@ def test_dropped_annotations_are_reported(tmp_path, tiny_data):
     assert f"annotation id {data['annotations'][3]['id']}" in reports[0]
 
 
+@pytest.mark.slow
 def test_cdcl_class_counts_checked_per_dataset(capsys, tmp_path, tiny_data):
     config = ('configs/cdcl/tiny/'
               'cdcl_pspnet_r18-d8_4xb4-80k_cityscapes-camvid-512x512.py')
@@ -204,6 +205,7 @@ def test_cdcl_class_counts_checked_per_dataset(capsys, tmp_path, tiny_data):
     assert 'camvid' in msg.lower()
 
 
+@pytest.mark.slow
 def test_empty_dataset_list(capsys, tmp_path):
     config = ('configs/cdcl/tiny/'
               'cdcl_pspnet_r18-d8_4xb4-80k_cityscapes-camvid-512x512.py')
