@@ -1,6 +1,5 @@
 """Each compat fix repairs a breakage that is really there without it."""
 import json
-import pickle
 import sys
 
 import numpy as np
@@ -52,13 +51,19 @@ def _toy_runner(work_dir, max_epochs, resume=False):
 
 def test_runner_checkpoint_resumes(tmp_path):
     """A Runner checkpoint pickles HistoryBuffer/numpy, which torch>=2.6's default
-    ``weights_only=True`` refuses; with the fix, ``resume`` works."""
+    ``weights_only=True`` refuses; with the allowlist, ``resume`` works (weights-only)."""
     runner = _toy_runner(tmp_path, max_epochs=1)
     runner.train()
     ckpt = tmp_path / 'epoch_1.pth'
     assert ckpt.is_file()
-    with pytest.raises(pickle.UnpicklingError):
-        torch.load(ckpt)  # the breakage the fix addresses
+    # The breakage the fix addresses: torch's default allowlist lacks these.
+    allowed = torch.serialization.get_safe_globals()
+    torch.serialization.clear_safe_globals()
+    try:
+        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(ckpt)
+    finally:
+        torch.serialization.add_safe_globals(allowed)
+    assert 'mmengine.logging.history_buffer.HistoryBuffer' in unsafe
     resumed = _toy_runner(tmp_path, max_epochs=2, resume=True)
     resumed.train()
     assert resumed.train_loop.epoch == 2

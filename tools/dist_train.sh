@@ -2,7 +2,8 @@
 # Distributed training on one or more nodes with torchrun.
 # Usage: bash tools/dist_train.sh CONFIG GPUS [train.py args...]
 # Env overrides: NNODES (1), NODE_RANK (0), PORT (29500), MASTER_ADDR (127.0.0.1),
-# PYTHON (the python on PATH). On CPU-only machines add
+# PYTHON (default: the active environment, else ~/.cache/mmvrl/venv).
+# On CPU-only machines add
 # --cfg-options env_cfg.dist_cfg.backend=gloo.
 set -e
 if [ $# -lt 2 ]; then
@@ -16,8 +17,9 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
 TOOLS_DIR="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=tools/_find_python.sh
+source "$TOOLS_DIR/_find_python.sh"
 
 PYTHONPATH="$(dirname "$TOOLS_DIR")${PYTHONPATH:+:$PYTHONPATH}" \
 "$PYTHON" -m torch.distributed.run \

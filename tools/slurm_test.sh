@@ -2,7 +2,8 @@
 # Testing on a Slurm cluster with srun (one task per GPU).
 # Usage: [GPUS=8] bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py args...]
 # Env overrides: GPUS (8), GPUS_PER_NODE (min(GPUS, 8)), CPUS_PER_TASK (5),
-# SRUN_ARGS (extra srun options), PYTHON (the python on PATH).
+# SRUN_ARGS (extra srun options), PYTHON (default: the active environment, else
+# ~/.cache/mmvrl/venv).
 set -x
 if [ $# -lt 4 ]; then
     echo "Usage: $0 PARTITION JOB_NAME CONFIG CHECKPOINT [test.py args...]" >&2
@@ -17,8 +18,9 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-$(( GPUS < 8 ? GPUS : 8 ))}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
-PYTHON=${PYTHON:-python}
 TOOLS_DIR="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=tools/_find_python.sh
+source "$TOOLS_DIR/_find_python.sh"
 
 # SRUN_ARGS is split into words on purpose (several srun options).
 PYTHONPATH="$(dirname "$TOOLS_DIR")${PYTHONPATH:+:$PYTHONPATH}" \

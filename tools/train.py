@@ -14,10 +14,13 @@ import _bootstrap  # noqa: E402,F401
 
 from mmengine.config import DictAction  # noqa: E402
 
-from projects.common.cli import (apply_cfg_options, build_runner,  # noqa: E402
-                                 enable_amp, load_config,
-                                 prepare_cpu_launcher, run_with_clear_errors,
+from projects.common.cli import (add_run_safety,  # noqa: E402
+                                 apply_cfg_options, build_runner,
+                                 check_work_dir, checkpoint_seed, enable_amp,
+                                 load_config, prepare_cpu_launcher,
+                                 resolve_resume, run_with_clear_errors,
                                  set_default_work_dir)
+from projects.common.dataset_check import check_training_data  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -43,6 +46,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none', help='job launcher')
+    parser.add_argument(
+        '--no-safety-hooks', action='store_true',
+        help='train with the config exactly as written: no NaN guard, '
+        "mmengine's CheckpointHook, host randomness (resume is then not exact)")
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -69,12 +76,19 @@ def build_cfg(args):
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
-    if args.resume == 'auto':
+    if args.resume is not None:
+        # Resolved here (not by the Runner) so that a missing or truncated
+        # checkpoint is an error or falls back, and the run keeps its seed.
         cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+        cfg.load_from = resolve_resume(cfg.work_dir, args.resume)
+        randomness = dict(cfg.get('randomness') or {})
+        if randomness.get('seed') is None:
+            seed = checkpoint_seed(cfg.load_from)
+            if seed is not None:
+                cfg.randomness = dict(randomness, seed=seed)
+    check_work_dir(cfg.work_dir)
+    if not args.no_safety_hooks:
+        add_run_safety(cfg)
     return cfg
 
 
@@ -86,6 +100,7 @@ def main(argv=None):
     def _run():
         cfg = state['cfg'] = build_cfg(args)
         runner = build_runner(cfg)
+        check_training_data(runner)
         return runner.train()
 
     return run_with_clear_errors(_run, args.config, state)

@@ -6,6 +6,7 @@ Every tool is generic over the host libraries: the config's ``default_scope``
 """
 import difflib
 import json
+import os
 import os.path as osp
 import re
 import sys
@@ -34,39 +35,290 @@ def _close(key, candidates):
     return difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.75)
 
 
-def check_override_keys(cfg, options):
-    """Reject ``--cfg-options`` keys that look like typos of existing keys.
+def _root_registries():
+    import mmengine.registry as reg
+    from mmengine.registry import Registry
+    return [v for v in vars(reg).values()
+            if isinstance(v, Registry) and v.parent is None]
 
-    A key whose parent exists but which itself does not exist is accepted as a new
-    setting unless it is a near match of an existing sibling (``max_epoch`` next to
-    ``max_epochs``), which is almost always a typo.
+
+def _registered(type_name, scope):
+    """Every class or function registered as ``type_name`` (any root registry)."""
+    if not isinstance(type_name, str):
+        return [type_name]
+    found = []
+    for root in _root_registries():
+        try:
+            with root.switch_scope_and_registry(scope) as registry:
+                obj = registry.get(type_name)
+        except Exception:  # noqa: BLE001  (not a name of this registry)
+            obj = None
+        if obj is not None and obj not in found:
+            found.append(obj)
+    return found
+
+
+def _accepted_args(obj):
+    """Argument names ``obj`` accepts, or ``None`` when it takes any (``**kwargs``)."""
+    import inspect
+    names = set()
+    chain = obj.__mro__ if inspect.isclass(obj) else [obj]
+    for owner in chain:
+        func = owner if not inspect.isclass(obj) else vars(owner).get(
+            '__init__')
+        if func is None:
+            continue
+        if owner is object:
+            return names
+        try:
+            params = inspect.signature(func).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        names.update(p.name for p in params if p.kind not in (
+            p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != 'self')
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return names
+    return names
+
+
+def _fixed_keys(path):
+    """Accepted keys of the config dicts the Runner unpacks itself (no ``type``)."""
+    import inspect
+
+    import torch.utils.data
+    from mmengine.runner import (EpochBasedTrainLoop, IterBasedTrainLoop,
+                                 Runner, TestLoop, ValLoop, set_random_seed)
+
+    def args(*objs):
+        keys = set()
+        for obj in objs:
+            keys |= _accepted_args(obj) or set()
+        return keys - {'runner', 'dataloader', 'evaluator'}
+
+    if path == '':
+        return set(inspect.signature(Runner.__init__).parameters) | {
+            'custom_imports', 'default_scope', 'runner_type', 'launcher',
+            'auto_scale_lr', 'model_wrapper_cfg', 'find_unused_parameters',
+            'gpu_ids', 'log_level', 'resume', 'load_from', 'work_dir'}
+    if path.endswith('_dataloader'):
+        return args(torch.utils.data.DataLoader) | {
+            'sampler', 'batch_sampler', 'collate_fn', 'dataset'}
+    return {
+        'train_cfg': args(EpochBasedTrainLoop, IterBasedTrainLoop) | {
+            'by_epoch', 'type'},
+        'val_cfg': args(ValLoop) | {'type'},
+        'test_cfg': args(TestLoop) | {'type'},
+        'randomness': args(set_random_seed),
+        'env_cfg': {'cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit'},
+    }.get(path)
+
+
+def _dotted_paths(node, prefix=''):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f'{prefix}.{key}' if prefix else str(key)
+            yield path
+            yield from _dotted_paths(value, path)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _dotted_paths(value, f'{prefix}.{i}')
+
+
+def _suggestion(cfg_dict, dotted, siblings):
+    tail = '.' + dotted
+    elsewhere = sorted(p for p in _dotted_paths(cfg_dict) if p.endswith(tail))
+    if elsewhere:
+        return f'Did you mean {elsewhere[0]!r}?'
+    match = _close(dotted.split('.')[-1], siblings)
+    return f'Did you mean {match[0]!r}?' if match else ''
+
+
+def check_override_keys(cfg, options):
+    """Reject ``--cfg-options`` keys that match nothing in the config.
+
+    A key that does not exist yet is accepted only where it is an argument of the
+    registered class the enclosing dict builds (``type=...``), of what the Runner
+    builds from it (top-level Runner arguments, dataloaders, loops, ``randomness``,
+    ``env_cfg``), or, in free-form dicts, when it is no near match of an existing
+    key. Otherwise the error names the key and, if one exists, the path meant
+    (``optimizer.lr`` -> ``optim_wrapper.optimizer.lr``).
     """
+    root = cfg._cfg_dict if isinstance(cfg, Config) else cfg
+    scope = root.get('default_scope', None)
     for dotted in options:
         parts = dotted.split('.')
-        node = cfg._cfg_dict if isinstance(cfg, Config) else cfg
+        node = root
         for depth, part in enumerate(parts):
+            where = '.'.join(parts[:depth])
             if isinstance(node, (list, tuple)) and part.isdigit():
                 idx = int(part)
                 if idx >= len(node):
                     raise ConfigError(
                         f'--cfg-options key {dotted!r}: index {idx} is out of '
-                        f'range for {".".join(parts[:depth])!r}, which has '
-                        f'{len(node)} entries.')
+                        f'range for {where!r}, which has {len(node)} entries.')
                 node = node[idx]
                 continue
             if not isinstance(node, dict):
                 break
-            if part not in node:
+            if part in node:
+                node = node[part]
+                continue
+            accepted = None
+            if 'type' in node:
+                candidates = _registered(node['type'], scope)
+                if candidates:
+                    accepted = set()
+                    for obj in candidates:
+                        keys = _accepted_args(obj)
+                        if keys is None:
+                            accepted = None
+                            break
+                        accepted |= keys
+            else:
+                accepted = _fixed_keys(where)
+            if accepted is not None and part not in accepted:
+                hint = _suggestion(root, dotted, list(node.keys()) +
+                                   sorted(accepted))
+                owner = (f"{where!r} (type={node['type']!r})" if 'type' in
+                         node else repr(where or '<top level>'))
+                raise ConfigError(
+                    f'--cfg-options key {dotted!r} matches nothing: {owner} '
+                    f'has no key {part!r} and does not accept it. {hint} Fix '
+                    'the key (it would otherwise be ignored).'.replace(
+                        '  ', ' '))
+            if accepted is None:
                 match = _close(part, node.keys())
-                where = '.'.join(parts[:depth]) or '<top level>'
                 if match:
                     raise ConfigError(
-                        f'--cfg-options key {dotted!r}: {where!r} has no key '
-                        f'{part!r}. Did you mean {match[0]!r}? Fix the key '
-                        'spelling (new keys are only accepted when they are '
-                        'not a near match of an existing one).')
-                break
-            node = node[part]
+                        f'--cfg-options key {dotted!r}: {where or "<top level>"!r}'
+                        f' has no key {part!r}. Did you mean {match[0]!r}? Fix '
+                        'the key spelling (new keys are only accepted when '
+                        'they are not a near match of an existing one).')
+            break
+
+
+CHECKPOINT_NAME = re.compile(r'^(?:epoch|iter)_(\d+)\.pth$')
+
+
+def resume_candidates(work_dir):
+    """Checkpoints to resume from, best first: ``last_checkpoint``, then by step."""
+    from .checkpoint_hook import resolve_last_checkpoint
+    found = []
+    last = resolve_last_checkpoint(work_dir)
+    if last:
+        found.append(last)
+    steps = []
+    if osp.isdir(work_dir):
+        for name in os.listdir(work_dir):
+            m = CHECKPOINT_NAME.match(name)
+            if m:
+                steps.append((int(m.group(1)), osp.join(work_dir, name)))
+    for _, path in sorted(steps, reverse=True):
+        if path not in found:
+            found.append(path)
+    return found
+
+
+def resolve_resume(work_dir, resume):
+    """The checkpoint ``--resume`` continues from; an error when there is none.
+
+    ``resume='auto'`` takes the work dir's latest intact checkpoint: if the one named by
+    ``last_checkpoint`` is truncated (a kill while it was written), the previous intact
+    one is used with a warning.
+    """
+    from .safe_load import is_intact
+    if resume != 'auto':
+        if '://' not in resume and not osp.isfile(resume):
+            raise ConfigError(
+                f'--resume {resume}: the checkpoint does not exist. Fix: pass '
+                'an existing epoch_*.pth / iter_*.pth, or --resume without a '
+                'path to continue from the latest checkpoint of --work-dir.')
+        return resume
+    candidates = resume_candidates(work_dir)
+    if not candidates:
+        raise ConfigError(
+            f'--resume: nothing to resume from in {work_dir} (no '
+            'last_checkpoint and no epoch_*.pth / iter_*.pth there). Fix: pass '
+            'the work dir of the run (--work-dir; the default is work_dirs/'
+            '<config name>) or the checkpoint (--resume path/to/epoch_N.pth), '
+            'or drop --resume to train from scratch.')
+    for path in candidates:
+        if '://' in path or is_intact(path):
+            if path != candidates[0]:
+                print(f'WARNING: --resume: {candidates[0]} is missing or '
+                      f'incomplete (killed while saving?); resuming from the '
+                      f'previous intact checkpoint {path}.', file=sys.stderr)
+            return path
+    raise ConfigError(
+        f'--resume: no intact checkpoint in {work_dir} (checked '
+        f'{", ".join(osp.basename(c) for c in candidates)}; all are truncated '
+        'or missing). Fix: resume from a copy of an intact checkpoint with '
+        '--resume PATH, or drop --resume to train from scratch.')
+
+
+def checkpoint_seed(path):
+    """The random seed a checkpoint was trained with (its ``meta.seed``), if any."""
+    from .safe_load import safe_load
+    if '://' in path:
+        return None
+    try:
+        ckpt = safe_load(path, map_location='cpu', mmap=True)
+    except RuntimeError:  # legacy (non-zip) files cannot be memory-mapped
+        ckpt = safe_load(path, map_location='cpu')
+    meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
+    return (meta or {}).get('seed')
+
+
+def check_work_dir(work_dir):
+    """Fail with the fix when ``work_dir`` cannot be created or written."""
+    import tempfile
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+        with tempfile.TemporaryFile(dir=work_dir):
+            pass
+    except OSError as e:
+        raise ConfigError(
+            f'Work dir {work_dir} is not writable ({type(e).__name__}: '
+            f'{e.strerror or e}). Fix: pass a writable --work-dir (checkpoints '
+            'and logs are written there).') from e
+
+
+def add_run_safety(cfg):
+    """Choose the durable checkpoint hook, the NaN guard, position-based randomness
+    (exact ``--resume``) and, for distributed runs, BN buffer sync before evaluation.
+    """
+    import importlib
+    for module in RUN_SAFETY_MODULES:
+        importlib.import_module(module)
+    from .resumable_randomness import make_resumable
+    hooks = cfg.get('default_hooks') or {}
+    ckpt = hooks.get('checkpoint')
+    if isinstance(ckpt, dict) and str(ckpt.get('type', '')).split('.')[-1] \
+            == 'CheckpointHook':
+        ckpt['type'] = 'DurableCheckpointHook'
+    custom = list(cfg.get('custom_hooks') or [])
+    types = {str(h.get('type', '')).split('.')[-1] for h in custom}
+    if 'FiniteLossHook' not in types:
+        custom.append(dict(type='FiniteLossHook'))
+    if cfg.get('launcher', 'none') != 'none' and cfg.get('val_cfg') and \
+            'SyncBuffersHook' not in types:
+        custom.append(dict(type='SyncBuffersHook'))
+    cfg.custom_hooks = custom
+    make_resumable(cfg)
+    imports = dict(cfg.get('custom_imports') or dict(imports=[]))
+    modules = list(imports.get('imports') or [])
+    for module in RUN_SAFETY_MODULES:
+        if module not in modules:
+            modules.append(module)
+    imports['imports'] = modules
+    imports.setdefault('allow_failed_imports', False)
+    cfg.custom_imports = imports
+    return cfg
+
+
+RUN_SAFETY_MODULES = ('projects.common.checkpoint_hook',
+                      'projects.common.nan_guard',
+                      'projects.common.resumable_randomness')
 
 
 def build_runner(cfg):
@@ -225,9 +477,22 @@ def explain(exc, config_path, cfg=None):
 
     Returns ``None`` when the exception is not one we know how to explain.
     """
+    from .dataset_check import DatasetError, explain_empty_dataset
+    from .nan_guard import NonFiniteLossError
+    from .safe_load import CheckpointError
     text = f'{type(exc).__name__}: {exc}'
-    if isinstance(exc, ConfigError):
+    if isinstance(exc, (ConfigError, CheckpointError, DatasetError,
+                        NonFiniteLossError)):
         return str(exc)
+    empty = explain_empty_dataset(exc)
+    if empty:
+        return empty
+    work_dir = cfg.get('work_dir') if cfg is not None else None
+    if isinstance(exc, PermissionError) and work_dir and str(
+            getattr(exc, 'filename', '') or '').startswith(
+                osp.abspath(work_dir)):
+        return (f'Work dir {work_dir} is not writable ({exc}). Fix: pass a '
+                'writable --work-dir (checkpoints and logs are written there).')
     if isinstance(exc, json.JSONDecodeError) or 'JSONDecodeError' in text \
             or 'Expecting value' in text or 'Unterminated string' in text:
         path, err = _find_bad_json(cfg)
@@ -261,6 +526,12 @@ def explain(exc, config_path, cfg=None):
                'loaders likewise)')
         return (f'Data path {path} used by {config_path} does not exist. '
                 f'Fix: {fix}.')
+    m = re.search(r'Target (-?\d+) is out of bounds', text)
+    if m:
+        return (f'A ground-truth label {m.group(1)} is outside the classes the '
+                f'model predicts (from {config_path}). Fix: set the heads\' '
+                'num_classes to the number of classes of the dataset, or map '
+                'the label to ignore_index (255) in the annotation files.')
     m = re.search(r"got an unexpected keyword argument '(\w+)'", text)
     if m:
         cls = re.search(r'class `(\w+)`', text) or re.search(

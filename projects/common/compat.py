@@ -5,9 +5,9 @@ Each fix is scoped to the library it repairs and is applied once by :func:`apply
 
 1. mmengine 0.10.7 loads checkpoints with ``torch.load`` and the torch >= 2.6 default
    ``weights_only=True``; mmengine checkpoints pickle ``HistoryBuffer`` and numpy arrays, so
-   loading or resuming fails. We re-register mmengine's local-file checkpoint loader with
-   ``weights_only=False`` (the behaviour mmengine was written for). Other ``torch.load`` calls
-   keep the safe default.
+   loading or resuming fails, while its http loader unpickles downloads without any check.
+   Every mmengine loading path goes through :func:`projects.common.safe_load.safe_load`
+   (``weights_only=True`` plus exactly the data types mmengine checkpoints hold).
 2. lvis 0.5.3 uses ``np.float`` (removed in numpy 1.24). ``lvis.eval`` gets a numpy proxy that
    restores the alias for that module only.
 3. The mmaction2 1.2.0 wheel lacks ``mmaction/models/localizers/drn``; a placeholder package is
@@ -16,7 +16,10 @@ Each fix is scoped to the library it repairs and is applied once by :func:`apply
    and fail with the fix when setuptools >= 81 removed it.
 5. mmengine writes checkpoints in place, so a job killed while saving leaves a truncated file that
    ``--resume`` then picks up. Local checkpoints are written to a temporary file in the same folder
-   and renamed, which is atomic on POSIX file systems.
+   and renamed, which is atomic on POSIX file systems (with the mode ``open`` would give,
+   i.e. respecting the umask; ``DurableCheckpointHook`` removes leftovers of killed saves).
+   ``work_dir/last_checkpoint`` is resolved inside its work dir (relative names, copied
+   work dirs).
 6. mmengine resolves every ``mmdet::<config>`` base by reloading ``pkg_resources`` and
    re-reading all of the package's metafiles (seconds per config); for config parsing these
    lookups are memoised (installed packages do not change while a process runs).
@@ -51,28 +54,73 @@ def _once(name):
 
 
 def patch_checkpoint_loading():
-    """Make mmengine's local checkpoint loader pass ``weights_only=False``."""
+    """Route mmengine's local and http(s) checkpoint loaders through :func:`safe_load`.
+
+    mmengine 0.10.7 calls ``torch.load`` without ``weights_only`` (torch >= 2.6 then
+    refuses its own ``HistoryBuffer``) and downloads through
+    ``torch.hub.load_state_dict_from_url``, whose default is ``weights_only=False``
+    (any code in a downloaded file runs). Both now load with ``weights_only=True`` and
+    the allowlist of :mod:`projects.common.safe_load`, which is also registered with
+    torch for the host code that calls ``torch.load`` itself.
+    """
     if not _once('checkpoint'):
         return
     import torch
-    from mmengine.fileio import get_file_backend
+    import mmengine.runner.checkpoint as ckpt_mod
     from mmengine.runner.checkpoint import CheckpointLoader
 
+    from .safe_load import mmengine_safe_globals, safe_load
+
+    torch.serialization.add_safe_globals(mmengine_safe_globals())
+
     def load_from_local(filename, map_location):
-        """Load a local mmengine checkpoint (trusted file written by a Runner)."""
-        filename = osp.expanduser(filename)
-        if not osp.isfile(filename):
-            raise FileNotFoundError(f'{filename} can not be found.')
-        return torch.load(filename, map_location=map_location,
-                          weights_only=False)
+        """Load a local checkpoint with the weights-only unpickler."""
+        return safe_load(filename, map_location=map_location)
+
+    def load_from_http(filename, map_location=None, model_dir=None,
+                       progress=None):
+        """Download ``filename`` once (rank 0 first) and load it weights-only."""
+        from urllib.parse import urlparse
+
+        from mmengine.dist import barrier, get_dist_info
+        rank, world_size = get_dist_info()
+        model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
+        cached = osp.join(model_dir, osp.basename(urlparse(filename).path))
+
+        def download():
+            if not osp.isfile(cached):
+                import os
+                os.makedirs(model_dir, exist_ok=True)
+                torch.hub.download_url_to_file(
+                    filename, cached, progress=rank == 0 if progress is None
+                    else progress)
+
+        if rank == 0:
+            download()
+        if world_size > 1:
+            barrier()
+            if rank > 0:
+                download()
+        return safe_load(cached, map_location=map_location)
 
     # ``prefixes=''`` is the default scheme: plain paths.
     CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
-    # ``load_from_local`` is also called directly by the openmmlab:// and
-    # torchvision:// loaders when they resolve to a cached file.
-    import mmengine.runner.checkpoint as ckpt_mod
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'), force=True)(load_from_http)
+    # The openmmlab://, torchvision:// and mmcls:// loaders call these two
+    # module functions directly once they resolved the name.
     ckpt_mod.load_from_local = load_from_local
-    del get_file_backend
+    ckpt_mod.load_from_http = load_from_http
+
+
+TEMP_PREFIX = '.tmp-'
+
+
+def _umask():
+    import os
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def patch_atomic_checkpoint_save():
@@ -99,8 +147,10 @@ def patch_atomic_checkpoint_save():
         folder = os.path.dirname(os.path.abspath(filename))
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
-            prefix='.' + os.path.basename(filename) + '.', dir=folder)
+            prefix=TEMP_PREFIX + os.path.basename(filename) + '.', dir=folder)
         try:
+            # mkstemp creates the file 0600; give it the mode open() would.
+            os.chmod(tmp, 0o666 & ~_umask())
             with os.fdopen(fd, 'wb') as f:
                 torch.save(checkpoint, f)
                 f.flush()
@@ -113,6 +163,29 @@ def patch_atomic_checkpoint_save():
 
     runner_mod.save_checkpoint = save_checkpoint
     ckpt_mod.save_checkpoint = save_checkpoint
+
+
+def patch_last_checkpoint_lookup():
+    """Resolve ``work_dir/last_checkpoint`` relative to its work dir (see
+    :func:`projects.common.checkpoint_hook.resolve_last_checkpoint`).
+
+    mmengine 0.10.7 returns the file's text as is: an absolute path into the original
+    folder for a copied work dir, and a path relative to the current directory for the
+    relative names ``DurableCheckpointHook`` writes.
+    """
+    if not _once('last_checkpoint'):
+        return
+    import mmengine.runner.checkpoint as ckpt_mod
+    import mmengine.runner.runner as runner_mod
+
+    from .checkpoint_hook import resolve_last_checkpoint
+
+    def find_latest_checkpoint(path):
+        """The checkpoint ``path/last_checkpoint`` names, resolved in ``path``."""
+        return resolve_last_checkpoint(path)
+
+    ckpt_mod.find_latest_checkpoint = find_latest_checkpoint
+    runner_mod.find_latest_checkpoint = find_latest_checkpoint
 
 
 def cache_external_config_lookup():
@@ -285,6 +358,7 @@ def apply_all():
     if importlib.util.find_spec('mmengine') is not None:
         patch_checkpoint_loading()
         patch_atomic_checkpoint_save()
+        patch_last_checkpoint_lookup()
         cache_external_config_lookup()
         patch_collate_fn_scope()
     patch_lvis()

@@ -27,6 +27,7 @@ from mmengine.hooks import Hook  # noqa: E402
 
 import projects.acsl  # noqa: E402,F401  (registers ACSLLoss and the hooks)
 from projects.common import benchmark as hb  # noqa: E402
+from projects.common.safe_load import safe_load  # noqa: E402
 
 STAGE1 = 'configs/acsl/tiny/faster-rcnn_r50_fpn_8xb2-1x_lvis-v0.5.py'
 STAGE2 = 'configs/acsl/tiny/faster-rcnn_r50_fpn_acsl-tunefc_8xb2-1x_lvis-v0.5.py'
@@ -60,9 +61,7 @@ class SeesawWarmStartHook(Hook):
         self.checkpoint = checkpoint
 
     def before_train(self, runner):
-        # our own stage-1 checkpoint (mmengine pickles its message hub)
-        state = torch.load(self.checkpoint, map_location='cpu',
-                           weights_only=False)['state_dict']
+        state = safe_load(self.checkpoint, map_location='cpu')['state_dict']
         weight = state['roi_head.bbox_head.fc_cls.weight']
         bias = state['roi_head.bbox_head.fc_cls.bias']
         num_classes = weight.size(0) - 1

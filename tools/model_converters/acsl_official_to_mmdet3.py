@@ -18,15 +18,21 @@ Example::
         faster_rcnn_r50_fpn_1x_lvis_tunefc_acsl.pth \\
         checkpoints/faster-rcnn_r50_fpn_acsl-tunefc_8xb2-1x_lvis-v0.5.pth
 
-Only convert checkpoints you trust: the file is unpickled.
+The file is loaded weights-only (no code in it runs); set MMVRL_UNSAFE_LOAD=1 for a
+trusted file that needs more.
 """
 import argparse
 import os
 import os.path as osp
 import re
+import sys
 from collections import OrderedDict
 
 import torch
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: E402,F401  (repo root on sys.path)
+from projects.common.safe_load import safe_load  # noqa: E402
 
 #: Top-level v1 head prefixes that mmdet 3 keeps under ``roi_head``.
 ROI_HEAD_PREFIXES = ('bbox_head', 'mask_head', 'bbox_roi_extractor',
@@ -97,7 +103,7 @@ def convert_state_dict(state_dict):
 
 def convert(src, dst):
     """Convert the checkpoint file ``src`` and save it to ``dst``."""
-    checkpoint = torch.load(src, map_location='cpu', weights_only=False)
+    checkpoint = safe_load(src, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint)
     new = dict(state_dict=convert_state_dict(state_dict),
                meta=dict(converted_from=osp.basename(src),

@@ -20,6 +20,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
+from projects.common.safe_load import safe_load  # noqa: E402
 from projects.dpt.convert import (convert_official_dpt,  # noqa: E402
                                   is_official_dpt_state_dict)
 
@@ -80,7 +81,7 @@ def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.src):
         raise SystemExit(f'Checkpoint {args.src!r} does not exist.')
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
+    checkpoint = safe_load(args.src, map_location='cpu')
     state_dict = convert(checkpoint, args.task, args.backbone_only)
     torch.save(
         dict(state_dict=state_dict, meta=dict(converted_from=args.src)),

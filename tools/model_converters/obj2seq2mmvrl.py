@@ -35,10 +35,15 @@ Mapping (official -> ours):
 import argparse
 import os.path as osp
 import re
+import sys
 from collections import OrderedDict
 
 import numpy as np
 import torch
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: E402,F401  (repo root on sys.path)
+from projects.common.safe_load import safe_load  # noqa: E402
 
 DECODER_LAYER = [
     (r'self_attn\.in_proj_(weight|bias)$', r'self_attn.attn.in_proj_\1'),
@@ -199,7 +204,7 @@ def main():
         "--num-backbone-outs", type=int, default=3,
         help="backbone levels fed to the neck (the rest are extra convs)")
     args = parser.parse_args()
-    ckpt = torch.load(args.src, map_location='cpu', weights_only=False)
+    ckpt = safe_load(args.src, map_location='cpu', extra_globals=[argparse.Namespace])
     state = ckpt.get('model', ckpt)
     converted, notes = convert(state, args.num_backbone_outs)
     for note in notes:
