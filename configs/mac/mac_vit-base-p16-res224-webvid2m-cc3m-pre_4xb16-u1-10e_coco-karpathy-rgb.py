@@ -5,7 +5,10 @@
 # 10 epochs with the MSR-VTT optimiser [INF]. Flickr30K: point ann_file to
 # dataset_flickr30k.json and data_prefix to its image folder.
 # Layout: data/coco/{dataset_coco.json, train2014/, val2014/}.
-_base_ = ['./mac_vit-base-p16-res224-webvid2m-cc3m-pre_4xb16-u4-100e_msrvtt-9k-rgb.py']
+_base_ = [
+    './mac_vit-base-p16-res224-webvid2m-cc3m-pre_4xb16-u4-100e_msrvtt-9k-rgb.py',
+    './_base_/mac_image_pipelines.py'
+]
 
 data_root = 'data/coco'
 train_dataloader = dict(

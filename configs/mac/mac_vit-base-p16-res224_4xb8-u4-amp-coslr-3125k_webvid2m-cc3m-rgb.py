@@ -7,19 +7,21 @@
 # Zero-shot MSR-VTT 1k-A retrieval every Frozen epoch.
 # Data layout: data/webvid/{train.json, videos/} ({video file: [caption]}, see README)
 # and data/cc3m/{cc3m_train.json, images/} (Karpathy-style JSON, split 'train').
-_base_ = ['./_base_/mac_vit-base-p16-res224.py']
+_base_ = [
+    './_base_/mac_vit-base-p16-res224.py', './_base_/mac_image_pipelines.py'
+]
 
 iters_per_frozen_epoch = 1_000_000 // 32
 max_iters = 100 * iters_per_frozen_epoch
 
-webvid = dict(
+__webvid = dict(
     type='MACVideoTextDataset',
     ann_file='train.json',
     data_root='data/webvid',
     data_prefix=dict(video='videos'),
     caption_mode='random',
     pipeline={{_base_.train_pipeline}})
-cc3m = dict(
+__cc3m = dict(
     type='MACImageTextDataset',
     ann_file='cc3m_train.json',
     data_root='data/cc3m',
@@ -33,7 +35,7 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='MACSourceBatchSampler', drop_last=True),
-    dataset=dict(type='ConcatDataset', datasets=[webvid, cc3m]))
+    dataset=dict(type='ConcatDataset', datasets=[__webvid, __cc3m]))
 
 train_cfg = dict(
     type='IterBasedTrainLoop',

@@ -76,21 +76,6 @@ test_pipeline = [
     dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'), __tokenize, __pack
 ]
-image_train_pipeline = [
-    dict(type='MACLoadImageClip'),
-    dict(type='RandomResizedCrop', area_range=(0.5, 1.0)),
-    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCHW'), __tokenize, __pack
-]
-image_test_pipeline = [
-    dict(type='MACLoadImageClip'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=256),
-    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCHW'), __tokenize, __pack
-]
-
 # MSR-VTT 1k-A (JSFusion): 1,000 clip-caption pairs, the zero-shot and fine-tuned test.
 msrvtt_root = 'data/video_retrieval/msrvtt'
 __msrvtt_test = dict(

@@ -3,7 +3,7 @@
 # test images, 5 captions each: multi-caption ground truth), tiny encoders, 2 epochs.
 _base_ = [
     '../mac_vit-base-p16-res224-webvid2m-cc3m-pre_4xb16-u1-10e_coco-karpathy-rgb.py',
-    './_base_/tiny_mac.py'
+    './_base_/tiny_mac.py', './_base_/tiny_mac_image.py'
 ]
 
 model = _base_.tiny_model

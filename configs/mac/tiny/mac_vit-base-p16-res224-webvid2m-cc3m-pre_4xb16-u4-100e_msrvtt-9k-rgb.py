@@ -4,7 +4,7 @@
 # Like the full config, masks are off in fine-tuning.
 _base_ = [
     '../mac_vit-base-p16-res224-webvid2m-cc3m-pre_4xb16-u4-100e_msrvtt-9k-rgb.py',
-    './_base_/tiny_mac.py'
+    './_base_/tiny_mac.py', './_base_/tiny_mac_video.py'
 ]
 
 model = _base_.tiny_model

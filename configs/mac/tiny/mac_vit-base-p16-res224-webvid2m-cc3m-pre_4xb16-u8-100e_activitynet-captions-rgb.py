@@ -4,7 +4,7 @@
 # the longer text budget of ActivityNet paragraphs.
 _base_ = [
     '../mac_vit-base-p16-res224-webvid2m-cc3m-pre_4xb16-u8-100e_activitynet-captions-rgb.py',  # noqa: E501
-    './_base_/tiny_mac.py'
+    './_base_/tiny_mac.py', './_base_/tiny_mac_video.py'
 ]
 
 num_frames = 8

@@ -3,7 +3,7 @@
 # joined), 8 frames of 32x32, tiny encoders, 2 epochs on CPU.
 _base_ = [
     '../mac_vit-base-p16-res224-webvid2m-cc3m-pre_4xb16-u8-100e_didemo-rgb.py',
-    './_base_/tiny_mac.py'
+    './_base_/tiny_mac.py', './_base_/tiny_mac_video.py'
 ]
 
 num_frames = 8

@@ -3,7 +3,8 @@
 # (T = 1) with single-source batches, zero-shot retrieval on the synthetic MSR-VTT test.
 _base_ = [
     '../mac_vit-base-p16-res224_4xb8-u4-amp-coslr-3125k_webvid2m-cc3m-rgb.py',
-    './_base_/tiny_mac.py'
+    './_base_/tiny_mac.py', './_base_/tiny_mac_video.py',
+    './_base_/tiny_mac_image.py'
 ]
 
 max_iters = 60

@@ -3,19 +3,17 @@
 # layout, data/tiny/coco_karpathy in Karpathy's layout), 4 frames of 32x32 with 8x8
 # patches (16 a frame; rho_v 0.6 keeps 6), a 64-d 2-block video encoder, a 64-d 2-layer
 # text encoder on the sets' word vocabulary ([PAD] 0, [CLS] 2, [SEP] 3, [MASK] 4) and
-# CPU settings (no AMP, no workers). No horizontal flip: the captions name left / right.
-tiny_num_frames = 4
-tiny_img_size = 32
-tiny_max_len = 16
+# CPU settings (no AMP, no workers); data in tiny_mac_video.py and tiny_mac_image.py.
+__num_frames = 4
+__img_size = 32
+__max_len = 16
 tiny_msrvtt_root = 'data/tiny/msrvtt'
-tiny_coco_root = 'data/tiny/coco_karpathy'
-tiny_vocab = tiny_msrvtt_root + '/vocab.txt'
 
 tiny_model = dict(
     video_encoder=dict(
-        img_size=tiny_img_size,
+        img_size=__img_size,
         patch_size=8,
-        num_frames=tiny_num_frames,
+        num_frames=__num_frames,
         embed_dims=64,
         depth=2,
         num_heads=4),
@@ -25,91 +23,12 @@ tiny_model = dict(
         depth=2,
         num_heads=4,
         ffn_dims=128,
-        max_position=tiny_max_len,
+        max_position=__max_len,
         dropout=0.0),
     proj_dims=32,
     mask_token_id=4,
     special_token_ids=(0, 2, 3))
 
-__tokenize = dict(type='MACTokenize', vocab=tiny_vocab, max_len=tiny_max_len)
-__pack = dict(
-    type='PackActionInputs',
-    collect_keys=('imgs', 'text_ids', 'text_mask'),
-    meta_keys=('video_idx', 'text_idx'))
-__train_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='UniformSample', clip_len=tiny_num_frames, num_clips=1),
-    dict(type='DecordDecode'),
-    dict(type='RandomResizedCrop', area_range=(0.8, 1.0)),
-    dict(type='Resize', scale=(tiny_img_size, tiny_img_size),
-         keep_ratio=False),
-    dict(type='FormatShape', input_format='NCHW'), __tokenize, __pack
-]
-__test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='UniformSample', clip_len=tiny_num_frames, num_clips=1,
-         test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(tiny_img_size, tiny_img_size),
-         keep_ratio=False),
-    dict(type='FormatShape', input_format='NCHW'), __tokenize, __pack
-]
-__image_train_pipeline = [
-    dict(type='MACLoadImageClip'),
-    dict(type='RandomResizedCrop', area_range=(0.8, 1.0)),
-    dict(type='Resize', scale=(tiny_img_size, tiny_img_size),
-         keep_ratio=False),
-    dict(type='FormatShape', input_format='NCHW'), __tokenize, __pack
-]
-__image_test_pipeline = [
-    dict(type='MACLoadImageClip'),
-    dict(type='Resize', scale=(tiny_img_size, tiny_img_size),
-         keep_ratio=False),
-    dict(type='FormatShape', input_format='NCHW'), __tokenize, __pack
-]
-
-tiny_video_train = dict(
-    type='MACVideoTextDataset',
-    ann_file='train_9k.json',
-    data_root=tiny_msrvtt_root,
-    data_prefix=dict(video='videos'),
-    caption_mode='random',
-    pipeline=__train_pipeline)
-tiny_image_train = dict(
-    type='MACImageTextDataset',
-    ann_file='dataset_coco.json',
-    data_root=tiny_coco_root,
-    data_prefix=dict(img=''),
-    split='train',
-    caption_mode='random',
-    pipeline=__image_train_pipeline)
-tiny_video_test_loader = dict(
-    batch_size=20,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='MACVideoTextDataset',
-        ann_file='test_JSFUSION.json',
-        data_root=tiny_msrvtt_root,
-        data_prefix=dict(video='videos'),
-        caption_mode='all',
-        pipeline=__test_pipeline,
-        test_mode=True))
-tiny_image_test_loader = dict(
-    batch_size=20,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='MACImageTextDataset',
-        ann_file='dataset_coco.json',
-        data_root=tiny_coco_root,
-        data_prefix=dict(img=''),
-        split='test',
-        caption_mode='all',
-        pipeline=__image_test_pipeline,
-        test_mode=True))
 tiny_optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
