@@ -3,7 +3,8 @@
 Registers in mmaction2's registries: ``MACRetriever``, ``MACSpaceTimeViT``, ``MACTextEncoder``
 and ``MACContrastiveLoss`` (MODELS), ``MACTokenize`` and ``MACLoadImageClip`` (TRANSFORMS),
 ``MACVideoTextDataset`` and ``MACImageTextDataset`` (DATASETS), ``MACRetrievalMetric``
-(METRICS), ``MACSourceBatchSampler`` (DATA_SAMPLERS). Video decoding and frame sampling are mmaction2's own transforms.
+(METRICS), ``MACSourceBatchSampler`` (DATA_SAMPLERS). Video decoding and frame sampling
+are mmaction2's own transforms.
 """
 from .contrastive_loss import GatherLayer, MACContrastiveLoss, gather_with_grad
 from .datasets import MACImageTextDataset, MACVideoTextDataset

@@ -1,6 +1,6 @@
 """MAC's efficiency claim in one run: FLOPs and train-step time, masked vs unmasked.
 
-FLOPs are counted with ``torch.utils.flop_counter`` on the video encoder of a config (meta
+Multiply-adds are counted with ``torch.utils.flop_counter`` on the video encoder of a config (meta
 tensors, nothing is computed), so the full ViT-B/16 at 4 x 224^2 is cheap to count. Step
 time is measured on a CPU-sized encoder (``--embed-dims/--depth/--img-size`` override the
 config's): forward + symmetric InfoNCE on a random text embedding + backward + AdamW, the
@@ -39,8 +39,12 @@ def build_encoder(cfg, ratio, overrides=None):
     return MODELS.build(enc)
 
 
-def encoder_flops(cfg, ratio, frames):
-    """Forward FLOPs of the config's video encoder at ``ratio`` (training mode)."""
+def encoder_macs(cfg, ratio, frames):
+    """Forward multiply-adds of the config's video encoder at ``ratio`` (training mode).
+
+    ``torch.utils.flop_counter`` counts a multiply-add as 2 FLOPs; halved here to the
+    OpenMMLab convention (1 FLOP = 1 multiply-add, as ``projects.common.flops``).
+    """
     from torch.utils.flop_counter import FlopCounterMode
     model = build_encoder(cfg, ratio).to('meta').train()
     size = cfg.model.video_encoder.img_size
@@ -48,7 +52,7 @@ def encoder_flops(cfg, ratio, frames):
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
         model(clip)
-    return counter.get_total_flops()
+    return counter.get_total_flops() / 2
 
 
 def step_times(cfg, ratios, args):
@@ -111,16 +115,16 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     cfg = Config.fromfile(args.config)
     init_default_scope('mmaction')
-    flops = {r: encoder_flops(cfg, r, args.frames) for r in args.ratios}
+    macs = {r: encoder_macs(cfg, r, args.frames) for r in args.ratios}
     times = step_times(cfg, args.ratios, args)
     enc = cfg.model.video_encoder
-    print(f'| rho_v | video GFLOPs ({enc.embed_dims}-d, depth {enc.depth}, '
+    print(f'| rho_v | video GMACs ({enc.embed_dims}-d, depth {enc.depth}, '
           f'{args.frames}x{enc.img_size}^2) | FLOPs / unmasked | step ms '
           f'({args.embed_dims}-d, depth {args.depth}, {args.frames}x'
           f'{args.img_size}^2, batch {args.batch_size}) | step / unmasked |')
     print('| --- | --- | --- | --- | --- |')
     for r in args.ratios:
-        print(f'| {r:g} | {flops[r] / 1e9:.1f} | {flops[r] / flops[0.0]:.3f} '
+        print(f'| {r:g} | {macs[r] / 1e9:.1f} | {macs[r] / macs[0.0]:.3f} '
               f'| {times[r] * 1e3:.0f} | {times[r] / times[0.0]:.3f} |')
 
 
