@@ -1,19 +1,9 @@
 """The MAC benchmark tool: its report from per-seed results and its schedule override."""
-
-
-def _analysis(name):
-    import importlib.util
-    import os.path as osp
-    from tests.utils import REPO_ROOT
-    path = osp.join(REPO_ROOT, 'tools', 'analysis_tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'mmvrl_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.utils import load_tool
 
 
 def test_benchmark_report_table():
-    bench = _analysis('mac_benchmark')
+    bench = load_tool('analysis_tools/mac_benchmark')
     args = bench.parse_args(['--seeds', '0', '1', '--epochs', '3'])
     results = {}
     for i, arm in enumerate(bench.ARMS):
