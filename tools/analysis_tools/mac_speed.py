@@ -10,7 +10,7 @@ mask ratios interleaved step by step (background load hits every arm alike), med
 Example::
 
     python tools/analysis_tools/mac_speed.py --ratios 0 0.5 0.6 0.75 0.9 \\
-        --embed-dims 192 --depth 4 --img-size 112 --batch-size 32
+        --embed-dims 192 --depth 4 --img-size 112 --batch-size 32 --threads 1
 """
 import argparse
 import copy
@@ -104,7 +104,7 @@ def parse_args(argv=None):
     p.add_argument('--batch-size', type=int, default=32)
     p.add_argument('--warmup', type=int, default=2)
     p.add_argument('--steps', type=int, default=5)
-    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--threads', type=int, default=1)
     return p.parse_args(argv)
 
 
@@ -119,7 +119,7 @@ def main(argv=None):
     times = step_times(cfg, args.ratios, args)
     enc = cfg.model.video_encoder
     print(f'| rho_v | video GMACs ({enc.embed_dims}-d, depth {enc.depth}, '
-          f'{args.frames}x{enc.img_size}^2) | FLOPs / unmasked | step ms '
+          f'{args.frames}x{enc.img_size}^2) | MACs / unmasked | step ms '
           f'({args.embed_dims}-d, depth {args.depth}, {args.frames}x'
           f'{args.img_size}^2, batch {args.batch_size}) | step / unmasked |')
     print('| --- | --- | --- | --- | --- |')
