@@ -46,6 +46,7 @@ if ! "$VPY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/de
   "${PIP[@]}" "$WHEELDIR"/mmcv-2.1.0-*.whl -r "$ROOT/requirements/runtime.txt"
 fi
 "${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/tests.txt"
+"${PIP[@]}" --no-deps -r "$ROOT/requirements/nodeps.txt"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
 # Other installs may move these; the pins are needed at run time (pkg_resources, lvis np.float).
 "${PIP[@]}" "setuptools>=77,<81" "numpy>=1.24,<2"

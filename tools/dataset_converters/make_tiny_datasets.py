@@ -24,6 +24,7 @@ import time
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from tiny_datasets import coco, imagenet, lvis, openimages  # noqa: E402
+from tiny_datasets import video_text  # noqa: E402
 from tiny_datasets import segmentation as seg  # noqa: E402
 from tiny_datasets.common import is_complete, publish, write_marker  # noqa: E402
 
@@ -42,6 +43,10 @@ DATASETS = {
     },
     'openimages': ('OpenImages', openimages.VERSION, openimages.generate,
                    openimages.num_images()),
+    'msrvtt': ('msrvtt', video_text.VERSION, video_text.generate_msrvtt,
+               video_text.num_videos()),
+    'coco_karpathy': ('coco_karpathy', video_text.VERSION,
+                      video_text.generate_coco, video_text.num_images()),
 }
 """Every dataset the generator can write, by the name ``--only`` takes."""
 
