@@ -1,6 +1,6 @@
 """UniVIP: a unified framework for self-supervised visual pre-training (CVPR 2022).
 
-Registers ``SinkhornOT`` (MODELS), ``UniVIPProposalDataset`` (DATASETS),
+Registers ``UniVIP`` and ``SinkhornOT`` (MODELS), ``UniVIPProposalDataset`` (DATASETS),
 ``UniVIPSceneInstanceSampler`` and ``UniVIPViewAugment`` (TRANSFORMS) in mmpretrain's
 registries. The loss functions of sec. 3.1-3.3 live in :mod:`.losses`.
 """
@@ -11,9 +11,10 @@ from .proposal_dataset import UniVIPProposalDataset
 from .sinkhorn import SinkhornOT, log_sinkhorn, normalise_marginals
 from .transforms import (UniVIPSceneInstanceSampler, UniVIPViewAugment, box_iou,
                          boxes_inside, shape_filter)
+from .univip import UniVIP
 
 __all__ = [
-    'UniVIPProposalDataset', 'UniVIPSceneInstanceSampler', 'UniVIPViewAugment',
+    'UniVIP', 'UniVIPProposalDataset', 'UniVIPSceneInstanceSampler', 'UniVIPViewAugment',
     'box_iou', 'boxes_inside', 'shape_filter',
     'SinkhornOT', 'instance_instance_loss', 'instance_weights', 'log_sinkhorn',
     'negative_cosine', 'normalise_marginals', 'scene_instance_loss', 'scene_scene_loss'
