@@ -10,12 +10,12 @@ from .losses import (instance_instance_loss, instance_weights, negative_cosine,
 from .proposal_dataset import UniVIPProposalDataset
 from .sinkhorn import SinkhornOT, log_sinkhorn, normalise_marginals
 from .transforms import (UniVIPSceneInstanceSampler, UniVIPViewAugment, box_iou,
-                         boxes_inside, shape_filter)
+                         boxes_inside, filter_proposals, shape_filter)
 from .univip import UniVIP
 
 __all__ = [
     'UniVIP', 'UniVIPProposalDataset', 'UniVIPSceneInstanceSampler', 'UniVIPViewAugment',
-    'box_iou', 'boxes_inside', 'shape_filter',
+    'box_iou', 'boxes_inside', 'filter_proposals', 'shape_filter',
     'SinkhornOT', 'instance_instance_loss', 'instance_weights', 'log_sinkhorn',
     'negative_cosine', 'normalise_marginals', 'scene_instance_loss', 'scene_scene_loss'
 ]

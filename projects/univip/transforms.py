@@ -42,6 +42,21 @@ def shape_filter(boxes: np.ndarray, min_size: float, max_ratio: float) -> np.nda
             & (ratio >= 1.0 / max_ratio))
 
 
+def filter_proposals(boxes: np.ndarray, min_size: float, max_ratio: float,
+                     iou_thr: float) -> np.ndarray:
+    """Selective-search filter of spec 1.2 on ranked (N, 4) xyxy boxes.
+
+    Keeps boxes passing :func:`shape_filter`, then walks them in rank order and drops
+    a box whose IoU with any already kept box exceeds ``iou_thr``; (M, 4) float32.
+    """
+    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+    kept = []
+    for box in boxes[shape_filter(boxes, min_size, max_ratio)]:
+        if not kept or box_iou(box, np.stack(kept)).max() <= iou_thr:
+            kept.append(box)
+    return np.stack(kept) if kept else np.zeros((0, 4), np.float32)
+
+
 @TRANSFORMS.register_module()
 class UniVIPSceneInstanceSampler(BaseTransform):
     """Two random-resized-crop scene windows sharing ``num_instances`` proposals.
