@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import os.path as osp
 
@@ -8,15 +7,11 @@ import pytest
 
 from projects.univip import UniVIPProposalDataset, filter_proposals
 
-TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters',
-                'univip_proposals.py')
+from tests.utils import load_tool
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('univip_proposals', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('dataset_converters/univip_proposals')
 
 
 def _images(folder, n=3):

@@ -125,3 +125,38 @@ def test_wrong_number_of_views_names_the_fix():
     model = MODELS.build(_cfg())
     with pytest.raises(ValueError, match='num_instances'):
         model(_inputs()[:4], [], mode='loss')
+
+
+def test_dataset_pipeline_to_losses_counts_fallback(tmp_path):
+    import json
+
+    import mmcv
+    import numpy as np
+    from mmengine.dataset import default_collate
+    from mmpretrain.registry import DATASETS
+
+    rng = np.random.RandomState(0)
+    data_list = []
+    for i, proposals in enumerate([[], [[0, 0, 40, 40], [20, 20, 60, 60]] * 3]):
+        mmcv.imwrite(rng.randint(0, 255, (64, 64, 3), np.uint8), str(tmp_path / f'{i}.png'))
+        data_list.append(dict(img_path=f'{i}.png', proposals=proposals))
+    (tmp_path / 'ann.json').write_text(json.dumps(dict(metainfo={}, data_list=data_list)))
+    flip = [dict(type='RandomFlip', prob=0.5)]
+    dataset = DATASETS.build(dict(
+        type='UniVIPProposalDataset', data_root=str(tmp_path), ann_file='ann.json',
+        data_prefix=dict(img_path=''),
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='UniVIPSceneInstanceSampler', num_instances=K, scene_size=32,
+                 instance_size=16, min_overlap=16, min_size=16),
+            dict(type='UniVIPViewAugment', scene_pipelines=[flip, flip],
+                 instance_pipelines=[flip, flip]),
+            dict(type='PackInputs', algorithm_keys=['num_fallback_instances'])]))
+    model = MODELS.build(_cfg())
+    data = model.data_preprocessor(default_collate([dataset[0], dataset[1]]), True)
+    assert len(data['inputs']) == 2 + 2 * K
+    losses = model(**data, mode='loss')
+    assert set(losses) >= {'loss_scene', 'loss_scene_instance', 'loss_instance'}
+    assert all(torch.isfinite(v) for v in losses.values())
+    # the image without proposals is filled entirely with random boxes
+    assert losses['instance_fallback'].item() >= 0.5
