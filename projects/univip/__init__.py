@@ -2,7 +2,7 @@
 
 Registers ``UniVIP`` and ``SinkhornOT`` (MODELS), ``UniVIPProposalDataset`` (DATASETS),
 ``UniVIPSceneInstanceSampler`` and ``UniVIPViewAugment`` (TRANSFORMS) in mmpretrain's
-registries. The loss functions of sec. 3.1-3.3 live in :mod:`.losses`.
+registries. The scene-scene, scene-instance and instance-instance losses live in :mod:`.losses`.
 """
 from ..common import standalone  # noqa: F401  (fixes when imported by itself)
 from .losses import (instance_instance_loss, instance_weights, negative_cosine,

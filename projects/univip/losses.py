@@ -1,4 +1,4 @@
-"""The three UniVIP objectives (CVPR 2022, sec. 3.1-3.3; spec section 1.5).
+"""The three UniVIP objectives (CVPR 2022, loss equations; spec section 1.5).
 
 Notation: online outputs pass through the predictor (``p`` for scenes, ``o`` for
 instances); target outputs are EMA projections (``t``) and never receive gradients.
@@ -51,7 +51,7 @@ def instance_instance_loss(online: torch.Tensor, target: torch.Tensor,
                            online_scenes: tuple, target_scenes: tuple,
                            solver: Optional[SinkhornOT] = None,
                            weights: str = 'scene') -> torch.Tensor:
-    """L_instance = -sum_mn cos(o_m, t_n) Y~_mn, batch mean (sec. 3.3).
+    """L_instance = -sum_mn cos(o_m, t_n) Y~_mn, batch mean (instance-instance equation).
 
     Cost ``c_mn = 1 - cos(o_m, t_n)``; supplier (row) weights
     ``b_m = max{o_m^T (f_t1 + f_t2)/2, 0}`` from the target scene projections,

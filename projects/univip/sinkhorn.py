@@ -1,6 +1,6 @@
 """Batched log-domain Sinkhorn-Knopp for UniVIP's instance-instance transport (spec 1.5-1.6).
 
-UniVIP (CVPR 2022, sec. 3.3) weights instance pairs by the optimal-transport plan
+UniVIP (CVPR 2022, instance-instance term) weights instance pairs by the optimal-transport plan
 ``Y~ = argmin_Y sum_mn c_mn Y_mn`` subject to row sums ``b`` (online instances,
 suppliers) and column sums ``a`` (target instances, demanders), solved with the
 entropic Sinkhorn-Knopp iteration of OTA (eps 0.1, 50 iterations). The solver works
@@ -76,7 +76,7 @@ def log_sinkhorn(cost: torch.Tensor, row_marginal: torch.Tensor,
 
 @MODELS.register_module()
 class SinkhornOT(nn.Module):
-    """Entropic transport plan between online and target instances (UniVIP sec. 3.3).
+    """Entropic transport plan between online and target instances (UniVIP instance-instance term).
 
     Args:
         eps (float): Entropic regularisation. Defaults to 0.1 [INF, OTA default].

@@ -1,6 +1,6 @@
 """UniVIP data pipeline: scene windows that share K instances, and per-view augments.
 
-Implements Algorithm 1 of UniVIP (CVPR 2022, sec. 3.4; spec sections 1.3 and 5).
+Implements Algorithm 1 of UniVIP (CVPR 2022; spec sections 1.3 and 5).
 """
 import math
 from typing import List, Sequence

@@ -1,6 +1,6 @@
 """UniVIP algorithm: BYOL with scene-instance and OT instance-instance terms.
 
-UniVIP (CVPR 2022, sec. 3; spec sections 1.4-1.5 and 5). The online network is
+UniVIP (CVPR 2022; spec sections 1.4-1.5 and 5). The online network is
 mmpretrain's BYOL stack (backbone + ``NonLinearNeck`` projector + ``LatentPredictHead``
 predictor); the target is an EMA copy of backbone + projector (``EMATeacher``, momentum
 1 - tau). Instances are the K proposal crops the sampler cut from the original image;
@@ -102,7 +102,7 @@ class UniVIP(BaseSelfSupervisor):
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
-        """Three UniVIP losses for one batch (sec. 3.1-3.3)."""
+        """Three UniVIP losses for one batch (the three loss equations)."""
         scene1, scene2, inst_online, inst_target = self._split_inputs(inputs)
         batch, k = scene1.shape[0], self.num_instances
         use_instances = (self.loss_weights['scene_instance'] > 0
