@@ -40,15 +40,3 @@ def test_test_tool_evaluates_a_chosen_dataset_and_visualiser_draws_each(
     folders = sorted(osp.basename(osp.dirname(p)) for p in written)
     assert folders == ['camvid', 'cityscapes']
     assert all(osp.getsize(p) > 0 for p in written)
-
-
-def test_benchmark_tool_writes_a_table_per_arm_and_dataset(tiny_data,
-                                                           tmp_path):
-    bench = load_tool('analysis_tools/cdcl_benchmark')
-    bench.main(['--iters', '1', '--seeds', '0', '--arms', 'single', 'cdcl',
-                '--datasets', 'camvid', 'bdd100k', '--height', '32',
-                '--crop', '32', '--work-dir', str(tmp_path)])
-    table = (tmp_path / 'cdcl_benchmark.md').read_text()
-    assert '| arm | camvid | bdd100k | mean |' in table
-    assert '| single |' in table and '| cdcl |' in table
-    assert (tmp_path / 'cdcl_benchmark.json').is_file()

@@ -1,6 +1,5 @@
-"""The DePatch visualisation tool and the DPT/PVT benchmark, on tiny settings."""
+"""The DePatch visualisation tool, on tiny settings."""
 import importlib.util
-import json
 import os.path as osp
 
 import cv2
@@ -35,32 +34,3 @@ def test_vis_tool_draws_regular_grid_at_init(tmp_path):
     np.testing.assert_allclose(boxes[0], [4, 4, 12, 12], atol=1e-4)
     with pytest.raises(SystemExit, match='--stage 1 has no DePatch'):
         tool.main([TINY_CLS, '--stage', '1', '--out', out])
-
-
-def test_benchmark_smoke(tmp_path):
-    tool = _load('tools/analysis_tools/dpt_benchmark.py')
-    work = str(tmp_path / 'bench')
-    eff, acc = tool.main([
-        '--work-dir', work, '--variants', 'tiny', '--sizes', '64x96',
-        '--repeats', '1', '--seeds', '0', '1', '--epochs', '1',
-        '--num-train', '32', '--num-test', '16', '--batch-size', '16'
-    ])
-    assert eff[0]['dpt_params'] > eff[0]['pvt_params']
-    # DePatch adds FLOPs on top of PVT's, but only a little
-    assert 1 < eff[0]['dpt_flops'] / eff[0]['pvt_flops'] < 1.3
-    assert {r['model'] for r in acc} == {'PVT', 'DPT'}
-    report = open(osp.join(work, 'benchmark.md')).read()
-    assert '| tiny | 64x96 |' in report and 'mini-DPT' in report
-    assert osp.getsize(osp.join(work, 'benchmark.png')) > 0
-    assert json.load(open(osp.join(work, 'benchmark.json')))['accuracy']
-
-
-def test_rendered_digits_vary_in_scale_and_position():
-    tool = _load('tools/analysis_tools/dpt_benchmark.py')
-    x, y, heights = tool.render_digits(64, seed=0)
-    assert x.shape == (64, 3, 64, 64) and set(y.tolist()) <= set(range(10))
-    assert heights.min() >= 10 and heights.max() <= 40
-    centres = [(img[0] > img[0].mean() + 2 * img[0].std()).nonzero().float()
-               .mean(0) for img in x]
-    spread = np.std([c.numpy() for c in centres], axis=0)
-    assert (spread > 5).all()

@@ -3,7 +3,6 @@ import importlib.util
 import os.path as osp
 
 import numpy as np
-import torch
 from PIL import Image
 
 from tests.utils import REPO_ROOT
@@ -29,19 +28,3 @@ def test_vis_reconstruction_writes_grid(tmp_path):
     grid = Image.open(out)
     # 3 rows; 4 columns (K = 4 parts) of 32 px cells with 4 px gaps
     assert grid.size == (4 * 36 + 4, 3 * 36 + 4)
-
-
-def test_benchmark_probes_and_data():
-    bench = _module('tools/analysis_tools/emae_benchmark.py', 'emae_bench')
-    gen = torch.Generator().manual_seed(0)
-    centres = torch.randn(3, 8, generator=gen) * 5
-    y = torch.arange(60) % 3
-    f = centres[y] + 0.1 * torch.randn(60, 8, generator=gen)
-    assert bench.knn_top1(f[:45], y[:45], f[45:], y[45:], k=5) == 100.0
-    assert bench.linear_top1(f[:45], y[:45], f[45:], y[45:]) == 100.0
-    imgs, labels = bench.make_shapes(12, seed=3)
-    again, _ = bench.make_shapes(12, seed=3)
-    assert imgs.shape == (12, 32, 32, 3) and torch.equal(imgs, again)
-    assert labels.min() >= 0 and labels.max() < 10
-    x = bench.to_input(imgs)
-    assert bench.augment(x, gen).shape == x.shape
