@@ -2,9 +2,7 @@
 (spec sections 4, 8, 9), loaded strictly, and numerically checked against an official-style
 forward pass written directly on the official tensors."""
 import argparse
-import importlib.util
 import math
-import os.path as osp
 
 import pytest
 import torch
@@ -16,7 +14,7 @@ import projects.saim  # noqa: F401
 from projects.saim.convert import ConversionError, convert_saim
 from tests.saim.helpers import (noise_for, official_shapes, random_official,
                                 tiny_saim)
-from tests.utils import REPO_ROOT
+from tests.utils import load_tool
 
 DIMS, DEPTH, HEADS, PATCH = 32, 2, 2, 4
 
@@ -205,11 +203,7 @@ def test_mismatches_fail_loudly():
 
 
 def _tool():
-    path = osp.join(REPO_ROOT, 'tools', 'model_converters', 'saim2mmvrl.py')
-    spec = importlib.util.spec_from_file_location('saim2mmvrl', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('model_converters/saim2mmvrl')
 
 
 class _Untrusted:

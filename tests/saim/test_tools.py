@@ -1,25 +1,14 @@
 """SAIM in the visualisation tool."""
-import importlib.util
-import os.path as osp
-
 import numpy as np
 from PIL import Image
 
-from tests.utils import REPO_ROOT
+from tests.utils import load_tool
 
 TINY = 'configs/saim/tiny/saim_vit-base-p16_32xb64-amp-coslr-300e_in1k.py'
 
 
-def _module(rel_path, name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO_ROOT, rel_path))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_vis_reconstruction_shows_target_prediction_and_order(tmp_path):
-    vis = _module('tools/misc/vis_reconstruction.py', 'saim_vis')
+    vis = load_tool('misc/vis_reconstruction')
     img = tmp_path / 'in.png'
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 255, (40, 48, 3), np.uint8)).save(img)
