@@ -111,8 +111,9 @@ def quality_report(results, args):
 class _Forward(torch.nn.Module):
     """The pre-training forward of a model as ``forward(x)``, for the FLOP counter."""
 
-    def __init__(self, fn):
+    def __init__(self, model, fn):
         super().__init__()
+        self.model = model  # registered, so the tracer sees its parameters
         self.fn = fn
 
     def forward(self, x):
@@ -131,7 +132,7 @@ def speed_models(args):
     noise = torch.rand(args.batch_size, saim.backbone.num_patches)
 
     def saim_fwd(x):
-        return saim.predict_patches(x, noise)[0]
+        return saim.predict_patches(x, noise[:x.shape[0]])[0]
 
     def mae_fwd(x):
         latent, _, ids_restore = mae.backbone(x)
@@ -164,7 +165,8 @@ def speed_flops(models):
     from projects.common.flops import count_flops
     torch.manual_seed(0)
     x = torch.randn(1, 3, 224, 224)
-    return {name: count_flops(_Forward(fwd), x) for name, (_, fwd) in models.items()}
+    return {name: count_flops(_Forward(model, fwd), x)
+            for name, (model, fwd) in models.items()}
 
 
 def speed_report(times, flops, args):
