@@ -24,6 +24,7 @@ import time
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from tiny_datasets import coco, imagenet, lvis, openimages  # noqa: E402
+from tiny_datasets import reid  # noqa: E402
 from tiny_datasets import segmentation as seg  # noqa: E402
 from tiny_datasets.common import is_complete, publish, write_marker  # noqa: E402
 
@@ -42,6 +43,11 @@ DATASETS = {
     },
     'openimages': ('OpenImages', openimages.VERSION, openimages.generate,
                    openimages.num_images()),
+    **{
+        name: (name, reid.VERSION, reid.GENERATORS[name],
+               reid.num_images(name))
+        for name in ('market1501', 'msmt17', 'luperson')
+    },
 }
 """Every dataset the generator can write, by the name ``--only`` takes."""
 
