@@ -32,6 +32,7 @@ from mmengine.config import DictAction  # noqa: E402
 
 from projects.common.cli import (ConfigError, apply_cfg_options,  # noqa: E402
                                  load_config, run_with_clear_errors)
+from projects.common.flops import register_extra_flop_handles  # noqa: E402,F401
 
 DEFAULT_SHAPES = {
     'mmpretrain': (224, 224),
@@ -204,35 +205,6 @@ def tensor_forward(model):
 def preprocess(model, batch):
     """Run the model's data preprocessor in test mode."""
     return model.data_preprocessor(batch, False)
-
-
-def sdpa_flop_jit(inputs, outputs):
-    """FLOPs of ``aten::scaled_dot_product_attention``: ``QK^T`` and ``AV``.
-
-    For q (..., Lq, D), k (..., Lk, D) and v (..., Lk, Dv) that is
-    ``prod(...) * Lq * Lk * (D + Dv)`` multiply-adds, what the two ``matmul``s
-    of the unfused attention count.
-    """
-    from mmengine.analysis.jit_handles import get_shape
-    q, k, v = (get_shape(x) for x in inputs[:3])
-    batch = 1
-    for size in q[:-2]:
-        batch *= size
-    return batch * q[-2] * k[-2] * (q[-1] + v[-1])
-
-
-def register_extra_flop_handles():
-    """Teach mmengine's counters the fused attention op of torch >= 2.0.
-
-    mmpretrain / mmseg transformers call ``F.scaled_dot_product_attention``,
-    which mmengine 0.10.7 does not count, so ViTs would miss their attention
-    matmuls (about 11% of ViT-B/16 at 384 px).
-    """
-    from mmengine.analysis import complexity_analysis as ca
-    from mmengine.analysis.jit_handles import generic_activation_jit
-    op = 'aten::scaled_dot_product_attention'
-    ca._DEFAULT_SUPPORTED_FLOP_OPS.setdefault(op, sdpa_flop_jit)
-    ca._DEFAULT_SUPPORTED_ACT_OPS.setdefault(op, generic_activation_jit())
 
 
 def count_complexity(model, batch, show_table=True):

@@ -44,13 +44,27 @@ def test_seesaw_warm_start_copies_softmax_rows(tmp_path):
 
 def test_report_has_mean_and_spread(tmp_path):
     tool = _tool()
-    run = dict(AP=0.1, APr=0.05, APc=0.1, APf=0.2)
-    results = {'stage1': [run, dict(run, AP=0.3)], 'acsl': [run, run]}
-    args = argparse.Namespace(seeds=[0, 1], stage1_epochs=1, stage2_epochs=1)
-    text = tool.write_report(str(tmp_path), results,
-                             dict(softmax=1.0, acsl=1.05), args, 60.0)
-    assert '| softmax baseline (stage 1 only) | 20.0 ± 14.1 |' in text
+    run = dict(metrics={f'lvis/bbox_{m}': v for m, v in
+                        dict(AP=0.1, APr=0.05, APc=0.1, APf=0.2).items()},
+               curve=[(1, 2.0), (2, 1.0)])
+    other = dict(run, metrics=dict(run['metrics'], **{'lvis/bbox_AP': 0.3}))
+    results = {'stage1': [run, other], 'acsl': [run, run]}
+    args = argparse.Namespace(seeds=[0, 1], stage1_epochs=1, stage2_epochs=1,
+                              speed_repeats=3)
+    rep = tool.report(results, dict(softmax=[1.0, 1.0, 1.0], acsl=[1.05] * 3), args, 60.0)
+    paths = rep.write(str(tmp_path))
+    text = open(paths['md']).read()
+    assert '| softmax baseline (stage 1 only) | 20.0 ± 14.1 |' in text  # sample std
+    assert 'n=2 seeds' in text
     assert '| ACSL | 1050.0 | 1.050 |' in text
-    for name in ('acsl_benchmark.md', 'acsl_benchmark.json',
-                 'acsl_benchmark.png'):
-        assert (tmp_path / name).is_file()
+    assert all(osp.isfile(p) for p in paths.values())
+
+
+def test_arms_change_only_loss_and_schedule():
+    tool = _tool()
+    args = tool.parse_args([])
+    stage1, stage2 = tool.arms(args)
+    assert [a.name for a in stage2] == ['softmax', 'acsl', 'seesaw', 'acsl-adaptive']
+    for arm in stage2:
+        assert set(arm.options) == {tool.LOSS_KEY, 'param_scheduler'}
+        assert arm.config == tool.STAGE2

@@ -1,0 +1,306 @@
+"""Shared harness of the miniature method benchmarks (``tools/analysis_tools/*_benchmark.py``).
+
+A method benchmark names its arms (a tiny config plus config overrides), the seeds and what
+to measure; this module builds each arm through mmengine's ``Runner`` from the tiny config,
+trains and evaluates it per seed, records the training-loss curve, and reports
+
+- mean and sample standard deviation (n - 1, ``statistics.stdev``) with the seed count,
+- step times as interleaved repetitions (every arm once per round, so load drifts hit all
+  arms alike), reported as the median and a ratio to a named peer,
+- ``<name>.json`` (raw numbers), ``<name>.md`` (tables and the exact command) and
+  ``<name>.png`` (metric bars with the seed spread and the training curves).
+
+Public API: :class:`Arm`, :func:`load_config`, :func:`build_runner`, :func:`train_arm`,
+:func:`frozen_feature_probe`, :func:`run_grid`,
+:func:`summarize`, :func:`mean_std`, :func:`interleaved_timing`, :func:`speed_rows`,
+:func:`markdown_table`, :func:`exact_command`, :class:`Report`, :class:`LossCurveHook`.
+"""
+import json
+import os
+import os.path as osp
+import shlex
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence
+
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
+from tqdm import tqdm
+
+
+@dataclass
+class Arm:
+    """One benchmark arm: a tiny config and the overrides that make it this arm.
+
+    Args:
+        name: Short key (JSON, file names).
+        config: Path of the tiny config the arm is built from.
+        label: Row label of the tables (defaults to ``name``).
+        options: Dotted overrides merged with ``Config.merge_from_dict``
+            (``{'model.head.loss.type': 'X'}``), as ``--cfg-options`` does.
+        modify: Optional ``f(cfg, seed)`` for changes dotted keys cannot express
+            (e.g. replacing a list); it must not restate the tiny config's model.
+    """
+
+    name: str
+    config: str
+    label: Optional[str] = None
+    options: Dict = field(default_factory=dict)
+    modify: Optional[Callable] = None
+
+    def __post_init__(self):
+        self.label = self.label or self.name
+
+
+class LossCurveHook(Hook):
+    """Keeps ``(iteration, loss)`` of every training iteration for the report's curves."""
+
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.curve = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if outputs and 'loss' in outputs:
+            self.curve.append((runner.iter + 1, float(outputs['loss'].detach())))
+
+
+def load_config(arm: Arm, work_dir: str, seed: int, epochs: Optional[int] = None,
+                extra: Optional[Dict] = None) -> Config:
+    """The arm's tiny config set up for one benchmark run (quiet, seeded, own work dir)."""
+    cfg = Config.fromfile(arm.config)
+    name = f'{arm.name}_seed{seed}'
+    cfg.work_dir = osp.join(work_dir, name)
+    cfg.experiment_name = name
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    cfg.log_level = 'WARNING'
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=50)
+    if epochs is not None:
+        cfg.train_cfg.max_epochs = epochs
+        cfg.train_cfg.val_interval = epochs + 1
+        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs,
+                                            max_keep_ckpts=1)
+    options = dict(arm.options)
+    options.update(extra or {})
+    if options:
+        cfg.merge_from_dict(options)
+    if arm.modify is not None:
+        arm.modify(cfg, seed)
+    return cfg
+
+
+def build_runner(arm: Arm, work_dir: str, seed: int, epochs: Optional[int] = None,
+                 extra: Optional[Dict] = None) -> Runner:
+    """``Runner.from_cfg`` of :func:`load_config` (the model is built, not yet initialised)."""
+    return Runner.from_cfg(load_config(arm, work_dir, seed, epochs, extra))
+
+
+def train_arm(arm: Arm, work_dir: str, seed: int, epochs: Optional[int] = None,
+              evaluate: Optional[str] = 'val', extra: Optional[Dict] = None,
+              hooks: Sequence[Hook] = (), probe: Optional[Callable] = None) -> dict:
+    """Train one arm for one seed and evaluate it.
+
+    ``evaluate`` is ``'val'``, ``'test'`` or ``None``; ``probe(runner) -> dict`` adds
+    measurements on the trained model (e.g. :func:`frozen_feature_probe`).
+    Returns ``dict(metrics=..., curve=[(iter, loss), ...], train_s=..., checkpoint=...)``.
+    """
+    runner = build_runner(arm, work_dir, seed, epochs, extra)
+    curve = LossCurveHook()
+    runner.register_hook(curve)
+    for hook in hooks:
+        runner.register_hook(hook)
+    start = time.perf_counter()
+    runner.train()
+    seconds = time.perf_counter() - start
+    metrics = {}
+    if evaluate == 'val':
+        metrics = runner.val_loop.run()
+    elif evaluate == 'test':
+        metrics = runner.test()
+    metrics = {k: float(v) for k, v in metrics.items()}
+    if probe is not None:
+        metrics.update(probe(runner))
+    ckpt = osp.join(runner.work_dir, f'epoch_{runner.epoch}.pth')
+    return dict(metrics=metrics, curve=curve.curve, train_s=seconds,
+                checkpoint=ckpt if osp.exists(ckpt) else None)
+
+
+def frozen_feature_probe(runner: Runner, bank_dataloader: dict, test_dataloader: dict,
+                         pool: str = 'auto', k: int = 20,
+                         temperature: float = 0.07) -> dict:
+    """k-NN and linear-probe top-1 (%) of the runner's frozen model features.
+
+    The dataloaders are configs (usually the tiny train and val splits with the test
+    pipeline); see :mod:`projects.common.ssl.frozen_eval` for the classifiers.
+    """
+    from projects.common.ssl.frozen_eval import (extract_features, knn_predict,
+                                                 linear_probe, topk_accuracy)
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    bank_x, bank_y = extract_features(model, runner.build_dataloader(bank_dataloader),
+                                      pool=pool)
+    test_x, test_y = extract_features(model, runner.build_dataloader(test_dataloader),
+                                      pool=pool)
+    num_classes = int(max(bank_y.max(), test_y.max())) + 1
+    knn = knn_predict(bank_x, bank_y, test_x, num_classes, k=k, temperature=temperature)
+    lin = linear_probe(bank_x, bank_y, test_x, num_classes)
+    return dict(knn_top1=topk_accuracy(knn, test_y, (1, ))['top1'],
+                linear_top1=topk_accuracy(lin, test_y, (1, ))['top1'])
+
+
+def run_grid(arms: Sequence[Arm], seeds: Sequence[int], run: Callable,
+             desc: str = 'benchmark') -> Dict[str, List[dict]]:
+    """``{arm.name: [run(arm, seed) for seed in seeds]}`` with one progress bar (seed-major)."""
+    results = {arm.name: [] for arm in arms}
+    with tqdm(total=len(arms) * len(seeds), desc=desc) as bar:
+        for seed in seeds:
+            for arm in arms:
+                results[arm.name].append(run(arm, seed))
+                bar.update()
+    return results
+
+
+def summarize(values: Sequence[float]) -> dict:
+    """Mean, sample standard deviation (n - 1) and the number of seeds."""
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError('summarize: no values (did every run fail?)')
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return dict(mean=statistics.mean(values), std=std, n=len(values))
+
+
+def mean_std(values: Sequence[float], digits: int = 1, scale: float = 1.0) -> str:
+    """``'mean ± std'`` of ``scale * values`` (sample std)."""
+    s = summarize([scale * v for v in values])
+    return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
+
+
+def interleaved_timing(fns: Dict[str, Callable], repeats: int, warmup: int = 1,
+                       clock: Callable = time.perf_counter,
+                       desc: str = 'step time') -> Dict[str, List[float]]:
+    """Seconds of each callable per round; every round calls all of them in turn.
+
+    ``warmup`` rounds are run first and discarded. Interleaving makes a change of machine
+    load hit every arm in the same round instead of biasing whichever ran last.
+    """
+    times = {name: [] for name in fns}
+    for round_idx in tqdm(range(warmup + repeats), desc=desc):
+        for name, fn in fns.items():
+            start = clock()
+            fn()
+            elapsed = clock() - start
+            if round_idx >= warmup:
+                times[name].append(elapsed)
+    return times
+
+
+def speed_rows(times: Dict[str, List[float]], peer: str,
+               labels: Optional[Dict[str, str]] = None) -> List[List[str]]:
+    """Table rows ``[label, median ms, ratio to peer]`` of :func:`interleaved_timing` output."""
+    if peer not in times:
+        raise KeyError(f'speed_rows: peer {peer!r} not among {sorted(times)}')
+    medians = {k: statistics.median(v) for k, v in times.items()}
+    labels = labels or {}
+    return [[labels.get(k, k), f'{1000 * m:.1f}', f'{m / medians[peer]:.3f}']
+            for k, m in medians.items()]
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    lines = ['| ' + ' | '.join(map(str, header)) + ' |',
+             '| ' + ' | '.join('---' for _ in header) + ' |']
+    lines += ['| ' + ' | '.join(map(str, row)) + ' |' for row in rows]
+    return '\n'.join(lines)
+
+
+def exact_command(argv: Optional[Sequence[str]] = None) -> str:
+    """The command line that reproduces this run, relative to the repository root."""
+    argv = list(sys.argv if argv is None else argv)
+    script = osp.relpath(osp.abspath(argv[0]))
+    return ' '.join(['python', shlex.quote(script)] + [shlex.quote(a) for a in argv[1:]])
+
+
+class Report:
+    """Collects tables, raw data, metric bars and loss curves; :meth:`write` saves them.
+
+    Args:
+        name: File stem (``<work_dir>/<name>.{json,md,png}``).
+        title: First heading of the markdown.
+        command: The exact command (default: :func:`exact_command`).
+    """
+
+    def __init__(self, name: str, title: str, command: Optional[str] = None):
+        self.name = name
+        self.title = title
+        self.command = command or exact_command()
+        self.sections = []
+        self.data = {}
+        self.bars = {}
+        self.curves = {}
+
+    def add_table(self, heading: str, header, rows, note: str = '') -> None:
+        text = f'### {heading}\n\n' + markdown_table(header, rows)
+        self.sections.append(text + (f'\n\n{note}' if note else ''))
+
+    def add_text(self, text: str) -> None:
+        self.sections.append(text)
+
+    def add_bars(self, metric: str, values: Dict[str, Sequence[float]]) -> None:
+        """Per-arm seed values of ``metric``, drawn as mean bars with std error bars."""
+        self.bars[metric] = {k: list(v) for k, v in values.items()}
+
+    def add_curves(self, label: str, curves: Sequence[Sequence]) -> None:
+        """Training-loss curves (one ``[(iter, loss), ...]`` per seed) of one arm."""
+        self.curves[label] = [list(c) for c in curves]
+
+    def markdown(self) -> str:
+        parts = [f'## {self.title}', '', '```shell', self.command, '```', '']
+        parts += [s + '\n' for s in self.sections]
+        return '\n'.join(parts)
+
+    def write(self, work_dir: str) -> Dict[str, str]:
+        os.makedirs(work_dir, exist_ok=True)
+        paths = {ext: osp.join(work_dir, f'{self.name}.{ext}')
+                 for ext in ('json', 'md', 'png')}
+        with open(paths['json'], 'w') as f:
+            json.dump(dict(command=self.command, data=self.data, bars=self.bars,
+                           curves=self.curves), f, indent=1)
+        with open(paths['md'], 'w') as f:
+            f.write(self.markdown())
+        self.plot(paths['png'])
+        return paths
+
+    def plot(self, path: str) -> None:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        panels = len(self.bars) + (1 if self.curves else 0)
+        if not panels:
+            return
+        fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 3.6), squeeze=False)
+        for ax, (metric, values) in zip(axes[0], self.bars.items()):
+            names = list(values)
+            stats = [summarize(values[k]) for k in names]
+            ax.bar(range(len(names)), [s['mean'] for s in stats],
+                   yerr=[s['std'] for s in stats], capsize=3, color='tab:blue')
+            ax.set_xticks(range(len(names)))
+            ax.set_xticklabels(names, rotation=30, ha='right', fontsize=7)
+            ax.set_title(f"{metric} (n={stats[0]['n']})", fontsize=9)
+        if self.curves:
+            ax = axes[0][-1]
+            for i, (label, curves) in enumerate(self.curves.items()):
+                for j, curve in enumerate(curves):
+                    if curve:
+                        xs, ys = zip(*curve)
+                        ax.plot(xs, ys, color=f'C{i}', alpha=0.7, lw=0.8,
+                                label=label if j == 0 else None)
+            ax.set_xlabel('iteration')
+            ax.set_ylabel('training loss')
+            ax.set_title('training curves (all seeds)', fontsize=9)
+            ax.legend(fontsize=6)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+
