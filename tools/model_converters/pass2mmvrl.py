@@ -74,64 +74,79 @@ def _fail(unknown, layout):
         'checkpoint (vit_small / vit_base with 3 part tokens)?')
 
 
-def convert_backbone(state_dict, prefix='backbone.'):
+DROP = object()
+"""Returned by a rename rule for an official key that has no use here (dropped)."""
+
+
+def _rename_all(state_dict, rename, layout):
+    """Apply ``rename(key) -> new key | None | DROP``; unknown keys are an error."""
     out, unknown = OrderedDict(), []
     for key, value in state_dict.items():
-        new = convert_backbone_key(key)
+        new = rename(key[len('module.'):] if key.startswith('module.') else key)
         if new is None:
             unknown.append(key)
-        else:
-            out[prefix + new] = value
+        elif new is not DROP:
+            out[new] = value
     if unknown:
-        _fail(unknown, 'backbone')
+        _fail(unknown, layout)
     return out
+
+
+def _prefixed(prefix, rename, new_prefix):
+    """Rule for keys under ``prefix`` renamed by ``rename`` and put under ``new_prefix``."""
+
+    def rule(key):
+        if not key.startswith(prefix):
+            return None
+        new = rename(key[len(prefix):])
+        return new and new_prefix + new
+
+    return rule
+
+
+def _first(*rules):
+    def rule(key):
+        for r in rules:
+            new = r(key)
+            if new is not None:
+                return new
+        return None
+
+    return rule
+
+
+def convert_backbone(state_dict, prefix='backbone.'):
+    """Released flat backbone -> ``backbone.*``."""
+    return _rename_all(state_dict, _prefixed('', convert_backbone_key, prefix),
+                       'backbone')
 
 
 def convert_pretrain(state_dict):
     """``[module.]backbone.*`` / ``[module.]head.*`` of one network of main_pass.py."""
-    out, unknown = OrderedDict(), []
-    for key, value in state_dict.items():
-        key = key[len('module.'):] if key.startswith('module.') else key
-        new = None
-        if key.startswith('backbone.'):
-            new = convert_backbone_key(key[len('backbone.'):])
-            new = new and 'backbone.' + new
-        elif key.startswith('head.'):
-            new = convert_head_key(key[len('head.'):])
-            new = new and 'neck.' + new
-        if new is None:
-            unknown.append(key)
-        else:
-            out[new] = value
-    if unknown:
-        _fail(unknown, 'pre-training')
-    return out
+    return _rename_all(
+        state_dict,
+        _first(_prefixed('backbone.', convert_backbone_key, 'backbone.'),
+               _prefixed('head.', convert_head_key, 'neck.')), 'pre-training')
+
+
+def _transreid_neck_key(key):
+    if TRANSREID_DROPPED.match(key):
+        return DROP
+    if key == 'classifier.weight':
+        return 'head.classifier.weight'
+    match = re.match(r'^bottleneck(?:_(\d))?\.(.+)$', key)
+    if match:
+        return f'neck.bnnecks.{int(match.group(1) or 0)}.{match.group(2)}'
+    return None
 
 
 def convert_transreid(state_dict):
     """Fine-tuned ``build_transformer_pass`` state dict -> ReID ImageClassifier."""
-    out, unknown = OrderedDict(), []
-    for key, value in state_dict.items():
-        key = key[len('module.'):] if key.startswith('module.') else key
-        if TRANSREID_DROPPED.match(key):
-            continue
-        new = None
-        if key.startswith('base.'):
-            new = convert_backbone_key(key[len('base.'):])
-            new = new and 'backbone.' + new
-        elif key == 'classifier.weight':
-            new = 'head.classifier.weight'
-        else:
-            match = re.match(r'^bottleneck(?:_(\d))?\.(.+)$', key)
-            if match:
-                new = f'neck.bnnecks.{int(match.group(1) or 0)}.{match.group(2)}'
-        if new is None:
-            unknown.append(key)
-        else:
-            out[new] = value
-    if unknown:
-        _fail(unknown, 'fine-tuned TransReID')
-    return out
+    return _rename_all(
+        state_dict,
+        _first(_transreid_neck_key,
+               _prefixed('base.', convert_backbone_key, 'backbone.')),
+        'fine-tuned TransReID')
 
 
 def convert(checkpoint, model='teacher'):
