@@ -1,25 +1,5 @@
-"""Tiny ReID folders written straight from the generator (no session-wide data needed)."""
-import functools
+"""Helpers of the PASS tests."""
 import importlib
-import os.path as osp
-import sys
-
-from tests.utils import REPO_ROOT
-
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'dataset_converters'))
-
-from tiny_datasets import reid  # noqa: E402
-
-
-@functools.lru_cache(None)
-def _written(name, root):
-    reid.GENERATORS[name](osp.join(root, name))
-    return osp.join(root, name)
-
-
-def tiny_reid(name, tmp_path_factory):
-    """Root of the tiny ``name`` set (market1501, msmt17, luperson), made once."""
-    return _written(name, str(tmp_path_factory.getbasetemp()))
 
 
 def pass_module(name=''):

@@ -40,7 +40,8 @@ def test_pretrain_then_finetune_and_evaluate(tiny_data, tmp_path):
         f"type='Pretrained', checkpoint={ckpt!r}, "
         "prefix='teacher.module.0.')))"))
     model = load_tool('train').main([ft, '--work-dir', ft_dir] + as_cli(
-        {'experiment_name': 'pass_chain_ft'}))
+        {'experiment_name': 'pass_chain_ft', 'train_cfg.max_epochs': 4,
+         'train_cfg.val_interval': 4}))
     pretrained = teacher['layers.0.attn.qkv.weight']
     assert not torch.equal(model.backbone.layers[0].attn.qkv.weight.cpu(),
                            pretrained)  # loaded, then fine-tuned

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 _helpers = importlib.import_module('tests.pass.helpers')  # `pass` is a keyword
-pass_module, tiny_reid = _helpers.pass_module, _helpers.tiny_reid
+pass_module = _helpers.pass_module
 
 _pkg = pass_module()
 RandomIdentitySampler = _pkg.RandomIdentitySampler
@@ -17,15 +17,15 @@ ReIDMetric, market_protocol = _pkg.ReIDMetric, _pkg.market_protocol
 squared_euclidean = _pkg.squared_euclidean
 
 
-def test_market_splits_drop_junk_keep_distractors(tmp_path_factory):
-    root = tiny_reid('market1501', tmp_path_factory)
+def test_market_splits_drop_junk_keep_distractors(tiny_data):
+    root = os.path.join(tiny_data, 'market1501')
     files = os.listdir(os.path.join(root, 'bounding_box_test'))
     junk = [f for f in files if f.startswith('-1_')]
     assert junk, 'the tiny gallery must contain junk images'
     train = Market1501Dataset(root, split='train')
-    assert len(train) == 72 and len(train.metainfo['classes']) == 12
+    assert len(train) == 288 and len(train.metainfo['classes']) == 48
     labels = [train.get_data_info(i)['gt_label'] for i in range(len(train))]
-    assert sorted(set(labels)) == list(range(12))
+    assert sorted(set(labels)) == list(range(48))
     gallery = Market1501Dataset(root, split='gallery')
     pids = [gallery.get_data_info(i)['pid'] for i in range(len(gallery))]
     assert len(gallery) == len(files) - len(junk)
@@ -41,19 +41,19 @@ def test_market_splits_drop_junk_keep_distractors(tmp_path_factory):
     assert len(small) == 2 + len(gallery)
 
 
-def test_market_bad_file_name_names_file_and_pattern(tmp_path_factory,
-                                                     tmp_path):
+def test_market_bad_file_name_names_file_and_pattern(tiny_data, tmp_path):
     root = tmp_path / 'market'
-    shutil.copytree(tiny_reid('market1501', tmp_path_factory), root)
+    shutil.copytree(os.path.join(tiny_data, 'market1501'), root)
     (root / 'query' / 'img_01.jpg').write_bytes(b'')
     with pytest.raises(ValueError, match=r'img_01\.jpg.*<pid>_c<camera>'):
         Market1501Dataset(str(root), split='test')
 
 
-def test_msmt17_lists_train_is_train_plus_val(tmp_path_factory):
-    root = tiny_reid('msmt17', tmp_path_factory)
+def test_msmt17_lists_train_is_train_plus_val(tiny_data, tmp_path):
+    root = str(tmp_path / 'msmt17')
+    shutil.copytree(os.path.join(tiny_data, 'msmt17'), root)
     train = MSMT17Dataset(root, split='train')
-    assert len(train) == 72 and len(train.metainfo['classes']) == 12
+    assert len(train) == 288 and len(train.metainfo['classes']) == 48
     info = train.get_data_info(0)
     name = os.path.basename(info['img_path'])
     assert info['camid'] == int(name.split('_')[2]) - 1
@@ -66,14 +66,14 @@ def test_msmt17_lists_train_is_train_plus_val(tmp_path_factory):
         MSMT17Dataset(root, split='query')
 
 
-def test_identity_sampler_batches_are_p_by_k(tmp_path_factory):
-    root = tiny_reid('market1501', tmp_path_factory)
+def test_identity_sampler_batches_are_p_by_k(tiny_data):
+    root = os.path.join(tiny_data, 'market1501')
     train = Market1501Dataset(root, split='train')
     sampler = RandomIdentitySampler(train, batch_size=8, num_instances=4,
                                     seed=0)
     indices = list(sampler)
     assert len(indices) <= len(sampler) and len(indices) % 8 == 0
-    assert len(sampler) == 12 * 4  # official estimate: 6 images -> one chunk of 4
+    assert len(sampler) == 48 * 4  # official estimate: 6 images -> one chunk of 4
     for b in range(0, len(indices), 8):
         pids = [train.get_data_info(i)['pid'] for i in indices[b:b + 8]]
         assert all(pids.count(p) == 4 for p in pids) and len(set(pids)) == 2

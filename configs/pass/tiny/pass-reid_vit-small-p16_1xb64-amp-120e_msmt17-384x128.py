@@ -1,5 +1,5 @@
 # Tiny twin of ../pass-reid_vit-small-p16_1xb64-amp-120e_msmt17-384x128.py:
-# tiny msmt17 (12 training identities) at 96x32 (384x128 / 4); model and schedule in
+# tiny msmt17 (48 training identities) at 96x32 (384x128 / 4); model and schedule in
 # ./_base_/tiny_reid.py.
 _base_ = [
     '../pass-reid_vit-small-p16_1xb64-amp-120e_msmt17-384x128.py',

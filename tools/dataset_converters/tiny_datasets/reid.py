@@ -21,15 +21,15 @@ import numpy as np
 from .common import (hsv_to_rgb, make_rng, save_image, smooth_noise, texture,
                      to_uint8)
 
-VERSION = 'reid-1'
+VERSION = 'reid-2'
 HUES = (0.0, 0.08, 0.16, 0.33, 0.5, 0.62, 0.75, 0.87)
 PATTERNS = ('plain', 'stripes', 'checks', 'dots')
 BANDS = ((0.04, 0.24), (0.24, 0.56), (0.56, 0.98))
 """Row ranges (fractions of the height) of the head, torso and legs bands."""
 
-MARKET = dict(train_ids=12, test_ids=8, per_train=6, queries=2, gallery=4,
+MARKET = dict(train_ids=48, test_ids=8, per_train=6, queries=2, gallery=4,
               distractors=6, junk=4)
-MSMT = dict(train_ids=12, test_ids=8, per_train=6, queries=2, gallery=4)
+MSMT = dict(train_ids=48, test_ids=8, per_train=6, queries=2, gallery=4)
 LUP = dict(videos=8, ids_per_video=6, per_id=4)
 
 

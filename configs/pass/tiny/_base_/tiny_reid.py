@@ -1,9 +1,9 @@
 # Shared by the tiny twins of the PASS ReID fine-tuning configs: a 48-d 2-block ViT
-# with 8x8 patches for the 12 tiny identities, P x K = 4 x 4 batches, SGD lr 0.01 with
-# 1 warm-up epoch over 8 epochs, no AMP (CPU), trained from scratch (no pre-trained
+# with 8x8 patches for the 48 tiny identities, P x K = 4 x 4 batches, SGD lr 0.01 with
+# 1 warm-up epoch over 16 epochs, no AMP (CPU), trained from scratch (no pre-trained
 # checkpoint). Every name carries the tiny_reid_ prefix so it never clashes with a key
 # of the full config.
-tiny_reid_max_epochs = 8
+tiny_reid_max_epochs = 16
 tiny_reid_model = dict(
     backbone=dict(
         arch=dict(
@@ -15,7 +15,7 @@ tiny_reid_model = dict(
         patch_size=8,
         init_cfg=None),
     neck=dict(in_channels=48),
-    head=dict(num_classes=12, in_channels=96))
+    head=dict(num_classes=48, in_channels=96))
 tiny_reid_batch_size = 16
 tiny_reid_loader = dict(
     batch_size=tiny_reid_batch_size,
