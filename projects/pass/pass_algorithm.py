@@ -29,7 +29,11 @@ class PASS(BaseSelfSupervisor):
         base_momentum (float): mmpretrain EMA momentum ``1 - tau`` at step 0.
             Defaults to 0.004 (official tau 0.996).
         end_momentum (float): ``1 - tau`` at the end. Defaults to 0 (tau 1).
+        test_feature (str): ``predict`` feature, ``'cls_parts'`` (cat of [CLS] and the
+            mean [PART], as PASS fine-tuning uses) or ``'cls'`` (DINO's). Defaults to
+            ``'cls_parts'``.
     """
+    TEST_FEATURES = ('cls_parts', 'cls')
 
     def __init__(self,
                  backbone: dict,
@@ -38,6 +42,7 @@ class PASS(BaseSelfSupervisor):
                  num_global: int = 2,
                  base_momentum: float = 0.004,
                  end_momentum: float = 0.0,
+                 test_feature: str = 'cls_parts',
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg=None):
@@ -48,6 +53,10 @@ class PASS(BaseSelfSupervisor):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
+        if test_feature not in self.TEST_FEATURES:
+            raise ValueError(f'PASS: test_feature={test_feature!r}; choose one of '
+                             f'{self.TEST_FEATURES}.')
+        self.test_feature = test_feature
         self.num_global = num_global
         self.num_parts = self.backbone.num_parts
         self.teacher = EMATeacher(
@@ -74,12 +83,13 @@ class PASS(BaseSelfSupervisor):
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples=None):
         """ReID feature of the teacher backbone (the released model; the student
-        before the first update): ``pred_feature = cat(z_cls, mean_k z_part_k)``,
-        as used downstream (spec a.5)."""
+        before the first update): ``pred_feature = cat(z_cls, mean_k z_part_k)``
+        as used downstream (spec a.5), or ``z_cls`` (``test_feature='cls'``)."""
         backbone = self.teacher.module[0] if int(self.teacher.steps) > 0 \
             else self.backbone
         tokens = backbone(inputs)
-        feats = torch.cat([tokens[0], torch.stack(tokens[1:]).mean(0)], dim=1)
+        feats = tokens[0] if self.test_feature == 'cls' else torch.cat(
+            [tokens[0], torch.stack(tokens[1:]).mean(0)], dim=1)
         if data_samples is None:
             data_samples = [DataSample() for _ in range(feats.shape[0])]
         for sample, feat in zip(data_samples, feats):

@@ -28,10 +28,13 @@ class PASSHead(BaseModule):
             (T_s 0.1, T_t 0.04, center momentum 0.9 officially).
         num_parts (int): P. Defaults to 3.
         num_global (int): Global views seen by the teacher. Defaults to 2.
+        part_terms (bool): Include the [PART] terms (PASS). ``False`` keeps only the
+            [CLS] terms, i.e. DINO's loss over all views (the paper's baseline).
+            Defaults to True.
     """
 
     def __init__(self, loss: dict, num_parts: int = 3, num_global: int = 2,
-                 init_cfg=None):
+                 part_terms: bool = True, init_cfg=None):
         super().__init__(init_cfg)
         self.loss_module = MODELS.build(loss)
         centers = self.loss_module.center.shape[0]
@@ -41,6 +44,7 @@ class PASSHead(BaseModule):
                 f'token type, num_centers = 1 + num_parts = {1 + num_parts}.')
         self.num_parts = num_parts
         self.num_global = num_global
+        self.part_terms = part_terms
 
     @staticmethod
     def num_pairs(num_teacher: int, num_student: int) -> int:
@@ -76,8 +80,9 @@ class PASSHead(BaseModule):
     def loss(self, student_global, student_local, teacher_global) -> torch.Tensor:
         """The 44-term PASS loss (updates the centers in training mode)."""
         total, terms = 0., 0
+        views = self.token_views(student_global, student_local, teacher_global)
         for tau, (student, teacher) in enumerate(
-                self.token_views(student_global, student_local, teacher_global)):
+                views if self.part_terms else views[:1]):
             n = self.num_pairs(len(teacher), len(student))
             total = total + n * self.loss_module(student, teacher, token_type=tau)
             terms += n

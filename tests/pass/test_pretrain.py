@@ -155,6 +155,19 @@ def test_loss_equals_44_term_brute_force():
     assert torch.allclose(loss, swapped, rtol=1e-12)
 
 
+def test_cls_only_terms_are_dino():
+    head = _head().eval()
+    head.part_terms = False
+    sg, sl, t = _logits()
+    b = 3
+    q = [F.softmax(t[0][v * b:(v + 1) * b] / 0.04, -1) for v in range(2)]
+    views = list(sg[0].split(b)) + [x for c, _ in sl for x in c.split(b)]
+    terms = [(-q[v] * F.log_softmax(s / 0.1, -1)).sum(-1).mean()
+             for v in range(2) for u, s in enumerate(views) if u != v]
+    assert len(terms) == 20
+    assert torch.allclose(head.loss(sg, sl, t), torch.stack(terms).mean())
+
+
 def test_same_view_exclusion_gradients():
     """Invariant 6: the student's g1 logits learn only from teacher view 2."""
     head = _head().eval()
@@ -250,6 +263,9 @@ def test_teacher_has_no_drop_path_and_predict_uses_it():
     tokens = model.teacher.module[0](x)
     feat = torch.cat([tokens[0], torch.stack(tokens[1:]).mean(0)], 1)
     assert torch.allclose(torch.stack([s.pred_feature for s in out]), feat)
+    model.test_feature = 'cls'  # the DINO baseline's feature
+    out = model(x, None, mode='predict')
+    assert torch.allclose(torch.stack([s.pred_feature for s in out]), tokens[0])
 
 
 def test_per_parameter_clipping_and_decay_by_ndim():
