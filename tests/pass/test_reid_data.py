@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import torch
 
+from tests.utils import REPO_ROOT
+
 _helpers = importlib.import_module('tests.pass.helpers')  # `pass` is a keyword
 pass_module = _helpers.pass_module
 
@@ -153,3 +155,30 @@ def test_reid_metric_normalises_and_reports_percent():
     assert set(out) == {'reid/mAP', 'reid/R1', 'reid/R5', 'reid/R10'}
     with pytest.raises(KeyError, match='pred_feature'):
         metric.process(None, [dict(pid=1, camid=0, query=True)])
+
+
+def test_tiny_reid_generators_are_deterministic_and_counted(tiny_data,
+                                                            tmp_path):
+    import hashlib
+    import sys
+    sys.path.insert(0, os.path.join(REPO_ROOT, 'tools', 'dataset_converters'))
+    from tiny_datasets import reid
+
+    def digest(root):
+        h = hashlib.sha256()
+        for dirpath, dirs, files in sorted(os.walk(root)):
+            dirs.sort()
+            for name in sorted(f for f in files if not f.startswith('.')):
+                path = os.path.join(dirpath, name)
+                h.update(os.path.relpath(path, root).encode())
+                with open(path, 'rb') as f:
+                    h.update(f.read())
+        return h.hexdigest()
+
+    for name, generate in reid.GENERATORS.items():
+        out = tmp_path / name
+        generate(str(out))
+        images = [f for _, _, fs in os.walk(out) for f in fs
+                  if f.endswith('.jpg')]
+        assert len(images) == reid.num_images(name), name
+        assert digest(out) == digest(os.path.join(tiny_data, name)), name
