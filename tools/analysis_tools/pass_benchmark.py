@@ -12,6 +12,8 @@ Market-1501 test split, Market protocol):
 - ``pass``: the official part areas and the 44-term loss; feature
   ``cat(z_cls, mean z_part)``.
 
+Baseline: the same model untrained (initialised per seed, both features), so that a
+gain from pre-training is not mistaken for what random ViT features already give.
 Also: the per-iteration training step of each arm, interleaved, as a ratio to DINO.
 
 Example::
@@ -45,6 +47,13 @@ ARMS = [
     hb.Arm('pass', CONFIG, 'PASS (part areas, CLS + PART tokens)'),
 ]
 METRICS = ('reid/mAP', 'reid/R1', 'reid/R5')
+
+
+def untrained(arm, work_dir, seed):
+    """Test metrics of the arm's model right after initialisation."""
+    runner = hb.build_runner(arm, work_dir, seed)
+    runner.model.init_weights()
+    return dict(metrics={k: float(v) for k, v in runner.test().items()})
 
 
 def step_timer(arm, work_dir):
@@ -82,17 +91,26 @@ def main(argv=None):
         lambda arm, seed: hb.train_arm(arm, args.work_dir, seed, args.epochs,
                                        evaluate='test', extra=schedule),
         desc='PASS benchmark')
+    init_arms = [hb.Arm(f'init_{a.name}', CONFIG, f'untrained, feature of {a.name}',
+                        {'model.test_feature': a.options.get('model.test_feature',
+                                                             'cls_parts')})
+                 for a in ARMS]
+    results.update(hb.run_grid(
+        init_arms, args.seeds, lambda arm, seed: untrained(arm, args.work_dir, seed),
+        desc='untrained'))
     report = hb.Report('pass_benchmark', 'PASS miniature benchmark')
     rows = []
-    for arm in ARMS:
+    for arm in init_arms + ARMS:
         runs = results[arm.name]
+        train_s = [r['train_s'] for r in runs if 'train_s' in r]
         rows.append([arm.label] + [
             hb.mean_std([r['metrics'][m] for r in runs]) for m in METRICS
-        ] + [hb.mean_std([r['train_s'] for r in runs], 0)])
-        report.add_curves(arm.name, [r['curve'] for r in runs])
+        ] + [hb.mean_std(train_s, 0) if train_s else '-'])
+        if 'curve' in runs[0]:
+            report.add_curves(arm.name, [r['curve'] for r in runs])
     for m in METRICS:
         report.add_bars(m, {a.name: [r['metrics'][m] for r in results[a.name]]
-                            for a in ARMS})
+                            for a in init_arms + ARMS})
     report.add_table(
         f'Frozen teacher features on unseen identities ({len(args.seeds)} seeds, '
         f'{args.epochs} epochs, mean ± sample std)',
@@ -106,8 +124,9 @@ def main(argv=None):
     report.add_table('Training step (1 thread, median)',
                      ['arm', 'step (ms)', 'ratio to DINO'],
                      hb.speed_rows(times, 'dino', {a.name: a.label for a in ARMS}))
-    report.data = dict(results={k: [dict(metrics=r['metrics'], train_s=r['train_s'])
-                                    for r in v] for k, v in results.items()},
+    report.data = dict(results={k: [dict(metrics=r['metrics'],
+                                         train_s=r.get('train_s')) for r in v]
+                                for k, v in results.items()},
                        step_s=times)
     paths = report.write(args.work_dir)
     print(report.markdown())
