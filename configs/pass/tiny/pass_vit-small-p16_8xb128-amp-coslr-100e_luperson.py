@@ -52,13 +52,8 @@ default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
 
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(32, 64), interpolation='bicubic',
-         backend='pillow'),
-    dict(type='PackInputs',
-         meta_keys=('sample_idx', 'img_path', 'pid', 'camid', 'query')),
-]
+test_pipeline = _base_.test_pipeline
+test_pipeline[1].scale = (32, 64)
 test_dataloader = dict(
     batch_size=32,
     num_workers=0,
