@@ -25,6 +25,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from tiny_datasets import coco, imagenet, lvis, openimages  # noqa: E402
 from tiny_datasets import video_text  # noqa: E402
+from tiny_datasets import reid  # noqa: E402
 from tiny_datasets import segmentation as seg  # noqa: E402
 from tiny_datasets.common import is_complete, publish, write_marker  # noqa: E402
 
@@ -47,6 +48,11 @@ DATASETS = {
                video_text.num_videos()),
     'coco_karpathy': ('coco_karpathy', video_text.VERSION,
                       video_text.generate_coco, video_text.num_images()),
+    **{
+        name: (name, reid.VERSION, reid.GENERATORS[name],
+               reid.num_images(name))
+        for name in ('market1501', 'msmt17', 'luperson')
+    },
 }
 """Every dataset the generator can write, by the name ``--only`` takes."""
 
