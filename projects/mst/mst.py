@@ -105,6 +105,23 @@ class MST(BaseSelfSupervisor):
             outs, attn = self.teacher.module[0](crops, return_attn=True)
             return self.teacher.module[1](outs[-1][:, 0]), attn
 
+    @torch.no_grad()
+    def visualize(self, crops: torch.Tensor,
+                  generator: Optional[torch.Generator] = None) -> Dict[str, torch.Tensor]:
+        """Teacher attention (B, N), the mask it yields (B, N) and the restored crop.
+
+        Args:
+            crops (Tensor): Normalised global crops (B, 3, H, W).
+            generator (torch.Generator, optional): Seeds the masking draw.
+        """
+        _, attn = self.teacher_forward(crops)
+        mask = self.masker(attn, generator)
+        tokens = self.backbone(crops, mask=mask)[-1]
+        stride = self.backbone.patch_resolution_stride
+        hw = (crops.size(-2) // stride, crops.size(-1) // stride)
+        restored = self.decoder(tokens[:, self.backbone.num_extra_tokens:], hw)
+        return dict(attn=attn, mask=mask, restored=restored, hw=hw)
+
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
         """Losses ``loss_dino`` and ``loss_rec`` of one step.
