@@ -13,8 +13,10 @@ trains and evaluates it per seed, records the training-loss curve, and reports
 Public API: :class:`Arm`, :func:`load_config`, :func:`build_runner`, :func:`train_arm`,
 :func:`frozen_feature_probe`, :func:`run_grid`,
 :func:`summarize`, :func:`mean_std`, :func:`interleaved_timing`, :func:`speed_rows`,
-:func:`markdown_table`, :func:`exact_command`, :class:`Report`, :class:`LossCurveHook`.
+:func:`markdown_table`, :func:`exact_command`, :func:`benchmark_parser`, :class:`Report`,
+:class:`LossCurveHook`.
 """
+import argparse
 import json
 import os
 import os.path as osp
@@ -208,6 +210,17 @@ def speed_rows(times: Dict[str, List[float]], peer: str,
             for k, m in medians.items()]
 
 
+def benchmark_parser(doc: str, name: str) -> 'argparse.ArgumentParser':
+    """Argument parser with the options every method benchmark shares.
+
+    ``--work-dir`` (default ``work_dirs/<name>``) and ``--seeds`` (default 0 1 2).
+    """
+    parser = argparse.ArgumentParser(description=doc.split('\n')[0])
+    parser.add_argument('--work-dir', default=f'work_dirs/{name}')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    return parser
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
     lines = ['| ' + ' | '.join(map(str, header)) + ' |',
              '| ' + ' | '.join('---' for _ in header) + ' |']
@@ -271,6 +284,12 @@ class Report:
             f.write(self.markdown())
         self.plot(paths['png'])
         return paths
+
+    def publish(self, work_dir: str) -> 'Report':
+        """Write the files and print the markdown (with its command)."""
+        self.write(work_dir)
+        print(self.markdown())
+        return self
 
     def plot(self, path: str) -> None:
         import matplotlib

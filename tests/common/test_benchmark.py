@@ -148,3 +148,11 @@ def test_exact_command(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     cmd = hb.exact_command([str(tmp_path / 'tools' / 'x.py'), '--work-dir', 'a b'])
     assert cmd == "python tools/x.py --work-dir 'a b'"
+
+
+def test_shared_parser_and_publish(tmp_path, capsys):
+    args = hb.benchmark_parser('Toy benchmark.\n\nmore', 'toy_benchmark').parse_args([])
+    assert args.work_dir == 'work_dirs/toy_benchmark' and args.seeds == [0, 1, 2]
+    rep = hb.Report('toy', 'Toy', command='python toy.py').publish(str(tmp_path))
+    assert 'python toy.py' in capsys.readouterr().out
+    assert (tmp_path / 'toy.md').read_text() == rep.markdown()

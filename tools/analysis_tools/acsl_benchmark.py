@@ -14,7 +14,6 @@ Example::
 
     python tools/analysis_tools/acsl_benchmark.py --work-dir work_dirs/acsl_benchmark
 """
-import argparse
 import math
 import os.path as osp
 import sys
@@ -159,9 +158,7 @@ def report(results, times, args, seconds):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--work-dir', default='work_dirs/acsl_benchmark')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser = hb.benchmark_parser(__doc__, 'acsl_benchmark')
     parser.add_argument('--stage1-epochs', type=int, default=12)
     parser.add_argument('--stage2-epochs', type=int, default=3)
     parser.add_argument('--losses', nargs='+', choices=list(LOSSES),
@@ -189,9 +186,7 @@ def main(argv=None):
 
     results = dict(first, **hb.run_grid(stage2, args.seeds, stage2_run, desc='ACSL stage 2'))
     rep = report(results, times, args, time.perf_counter() - start)
-    rep.write(args.work_dir)
-    print(rep.markdown())
-    return rep
+    return rep.publish(args.work_dir)
 
 
 if __name__ == '__main__':

@@ -16,7 +16,6 @@ Example::
 
     python tools/analysis_tools/cdcl_benchmark.py --work-dir work_dirs/cdcl_benchmark
 """
-import argparse
 import os.path as osp
 import sys
 
@@ -55,8 +54,9 @@ def miou(arm, result, dataset):
 
 def report(results, args):
     rep = hb.Report('cdcl_benchmark', 'CDCL in miniature (tiny road scenes, mIoU %)')
-    table = {'single': {d: [miou(f'single-{d}', r, d) for r in results[f'single-{d}']]
-                        for d in DATASETS if f'single-{d}' in results}}
+    single = {d: [miou(f'single-{d}', r, d) for r in results[f'single-{d}']]
+              for d in DATASETS if f'single-{d}' in results}
+    table = {'single': single} if single else {}
     for name in ('joint-bn', 'cdcl'):
         if name in results:
             table[name] = {d: [miou(name, r, d) for r in results[name]] for d in DATASETS}
@@ -76,9 +76,7 @@ def report(results, args):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--work-dir', default='work_dirs/cdcl_benchmark')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser = hb.benchmark_parser(__doc__, 'cdcl_benchmark')
     parser.add_argument('--iters', type=int, default=300, help='the twins use 300')
     parser.add_argument('--arms', nargs='+', default=['single', 'joint-bn', 'cdcl'],
                         choices=['single', 'joint-bn', 'cdcl'])
@@ -94,9 +92,7 @@ def main(argv=None):
     results = hb.run_grid(chosen, args.seeds, lambda arm, seed: hb.train_arm(
         arm, args.work_dir, seed, extra=iterations(args.iters)), desc='CDCL benchmark')
     rep = report(results, args)
-    rep.write(args.work_dir)
-    print(rep.markdown())
-    return rep
+    return rep.publish(args.work_dir)
 
 
 if __name__ == '__main__':

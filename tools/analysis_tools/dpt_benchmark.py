@@ -14,7 +14,6 @@ Example::
 
     python tools/analysis_tools/dpt_benchmark.py --work-dir work_dirs/dpt_benchmark
 """
-import argparse
 import os.path as osp
 import sys
 
@@ -126,15 +125,13 @@ def report(eff_rows, times, results, args):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--work-dir', default='work_dirs/dpt_benchmark')
+    parser = hb.benchmark_parser(__doc__, 'dpt_benchmark')
     parser.add_argument('--variants', nargs='+', default=['tiny', 'small'],
                         choices=['tiny', 'small', 'medium'])
     parser.add_argument('--sizes', nargs='+', default=['224x224', '512x512'],
                         help='input sizes HxW for the efficiency part')
     parser.add_argument('--repeats', type=int, default=10,
                         help='timed forward rounds per size')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=40, help='tiny twin epochs')
     parser.add_argument('--skip-efficiency', action='store_true')
     parser.add_argument('--skip-accuracy', action='store_true')
@@ -152,9 +149,7 @@ def main(argv=None):
             probe=depatch_diagnostics if arm.name == 'dpt' else None),
         desc='DPT accuracy')
     rep = report(eff_rows, times, results, args)
-    rep.write(args.work_dir)
-    print(rep.markdown())
-    return rep
+    return rep.publish(args.work_dir)
 
 
 if __name__ == '__main__':

@@ -18,7 +18,6 @@ Examples::
     python tools/analysis_tools/emae_benchmark.py quality --work-dir work_dirs/emae_benchmark
     python tools/analysis_tools/emae_benchmark.py speed --work-dir work_dirs/emae_benchmark
 """
-import argparse
 import os.path as osp
 import sys
 import time
@@ -138,10 +137,8 @@ def speed_report(times, args):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = hb.benchmark_parser(__doc__, 'emae_benchmark')
     parser.add_argument('mode', choices=['quality', 'speed'])
-    parser.add_argument('--work-dir', default='work_dirs/emae_benchmark')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=20,
                         help='pre-training epochs (the MAE equal-compute arm gets K x)')
     parser.add_argument('--arms', nargs='+', choices=list(ARMS), default=list(ARMS))
@@ -159,9 +156,7 @@ def main(argv=None):
         times = hb.interleaved_timing(speed_fns(args), args.repeats,
                                       clock=time.process_time)
         rep = speed_report(times, args)
-    rep.write(args.work_dir)
-    print(rep.markdown())
-    return rep
+    return rep.publish(args.work_dir)
 
 
 if __name__ == '__main__':

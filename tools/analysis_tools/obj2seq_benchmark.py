@@ -13,7 +13,6 @@ Example::
 
     python tools/analysis_tools/obj2seq_benchmark.py --work-dir work_dirs/obj2seq_benchmark
 """
-import argparse
 import os.path as osp
 import sys
 
@@ -85,9 +84,7 @@ def report(results, args):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--work-dir', default='work_dirs/obj2seq_benchmark')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser = hb.benchmark_parser(__doc__, 'obj2seq_benchmark')
     parser.add_argument('--epochs', type=int, default=30, help='the twins use 30')
     parser.add_argument('--arms', nargs='+', default=[a.name for a in ARMS],
                         choices=[a.name for a in ARMS])
@@ -105,9 +102,7 @@ def main(argv=None):
     results = hb.run_grid([a for a in ARMS if a.name in args.arms], args.seeds, run,
                           desc='Obj2Seq benchmark')
     rep = report(results, args)
-    rep.write(args.work_dir)
-    print(rep.markdown())
-    return rep
+    return rep.publish(args.work_dir)
 
 
 if __name__ == '__main__':
