@@ -99,11 +99,24 @@ class MST(BaseSelfSupervisor):
         """Backbone outputs (B, 1 + N, C) of the student (frozen-feature evaluation)."""
         return self.backbone(inputs)
 
-    def teacher_forward(self, crops: torch.Tensor):
-        """Teacher [CLS] logits (B, K) and [CLS]-to-patch attention (B, N), no gradients."""
+    def teacher_forward(self, crops: torch.Tensor, return_attn: bool = True):
+        """Teacher [CLS] logits (B, K) and [CLS]-to-patch attention (B, N) (None when
+        ``return_attn`` is False), no gradients."""
         with torch.no_grad():
-            outs, attn = self.teacher.module[0](crops, return_attn=True)
+            outs, attn = self.teacher.module[0](crops, return_attn=True) if return_attn \
+                else (self.teacher.module[0](crops), None)
             return self.teacher.module[1](outs[-1][:, 0]), attn
+
+    @property
+    def masking(self) -> bool:
+        """False when the masker can mask nothing (q = 0 or p = 0): no attention needed."""
+        return self.masker.low_attn_ratio > 0 and self.masker.mask_prob > 0
+
+    @property
+    def restoring(self) -> bool:
+        """False when lambda_rec = 0: the decoder is skipped (DINO's exact computation;
+        set ``find_unused_parameters=True`` for such a run under DDP)."""
+        return self.head.restore_loss.loss_weight != 0
 
     @torch.no_grad()
     def visualize(self, crops: torch.Tensor,
@@ -138,8 +151,8 @@ class MST(BaseSelfSupervisor):
         self.teacher.update_parameters(self.student())
         batch = inputs[0].size(0)
         global_crops = torch.cat(list(inputs[:n_global]))
-        teacher_logits, attn = self.teacher_forward(global_crops)
-        mask = self.masker(attn)
+        teacher_logits, attn = self.teacher_forward(global_crops, self.masking)
+        mask = self.masker(attn) if self.masking else None
 
         tokens = self.backbone(global_crops, mask=mask)[-1]
         student_logits = list(self.neck(tokens[:, 0]).split(batch))
@@ -150,9 +163,12 @@ class MST(BaseSelfSupervisor):
             cls = self.backbone(crops)[-1][:, 0]
             student_logits += list(self.neck(cls).split(batch))
 
+        teacher_logits = list(teacher_logits.split(batch))
+        if not self.restoring:
+            return dict(loss_dino=self.head.dino_loss(student_logits, teacher_logits),
+                        loss_rec=global_crops.new_zeros(()))
         patch = tokens[:, self.backbone.num_extra_tokens:]
         stride = self.backbone.patch_resolution_stride
         hw = (global_crops.size(-2) // stride, global_crops.size(-1) // stride)
         restored = self.decoder(patch, hw)
-        return self.head.loss(student_logits, list(teacher_logits.split(batch)),
-                              restored, global_crops, mask)
+        return self.head.loss(student_logits, teacher_logits, restored, global_crops, mask)
