@@ -182,6 +182,10 @@ def test_no_masking_no_restoring_is_dino():
     torch.testing.assert_close(losses['loss_dino'], expect)
     assert losses['loss_rec'] == 0
     torch.testing.assert_close(model.head.dino_loss.center, loss_fn.center)
+    # DINO's exact computation: no decoder pass, no [MASK] token in the graph
+    losses['loss_dino'].backward()
+    assert all(p.grad is None for p in model.decoder.parameters())
+    assert model.backbone.mask_token.grad is None
 
 
 # invariant 5: teacher
