@@ -44,6 +44,9 @@ class MSTViT(VisionTransformer):
             from the end. Defaults to -1 (last block, MST).
         head_reduce (str): How the per-head maps are combined: ``'mean'`` (default) or
             ``'max'`` [inferred].
+        bert_style (bool): In training, of the masked patches 80 % get ``mask_token``, 10 %
+            the embedding of a random patch of the batch and 10 % stay unchanged (BERT);
+            off by default (every masked patch gets ``mask_token``) [inferred].
         **kwargs: The arguments of :class:`mmpretrain.models.VisionTransformer`; the
             image size must be a multiple of the patch size.
 
@@ -53,7 +56,7 @@ class MSTViT(VisionTransformer):
     """
 
     def __init__(self, *args, attn_layer: int = -1, head_reduce: str = 'mean',
-                 **kwargs) -> None:
+                 bert_style: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         depth = self.num_layers
         if not -depth <= attn_layer < depth:
@@ -74,6 +77,7 @@ class MSTViT(VisionTransformer):
                              'masks are drawn from its attention.')
         self.attn_layer = attn_layer % depth
         self.head_reduce = head_reduce
+        self.bert_style = bert_style
         self.mask_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
 
     def init_weights(self) -> None:
@@ -97,13 +101,26 @@ class MSTViT(VisionTransformer):
             if mask.shape != x.shape[:2]:
                 raise ValueError(f'mask has shape {tuple(mask.shape)}; expected '
                                  f'(batch, num_patches) = {tuple(x.shape[:2])}')
-            w = mask.unsqueeze(-1).type_as(x)
-            x = x * (1 - w) + self.mask_token.expand(batch, x.size(1), -1) * w
+            x = self.replace_masked(x, mask)
         x = torch.cat((self.cls_token.expand(batch, -1, -1), x), dim=1)
         x = x + resize_pos_embed(self.pos_embed, self.patch_resolution,
                                  patch_resolution, mode=self.interpolate_mode,
                                  num_extra_tokens=self.num_extra_tokens)
         return self.pre_norm(self.drop_after_pos(x)), patch_resolution
+
+    def replace_masked(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Patch embeddings (B, N, C) with the masked ones replaced (see ``bert_style``)."""
+        token = self.mask_token.expand_as(x)
+        if not (self.bert_style and self.training):
+            w = mask.unsqueeze(-1).type_as(x)
+            return x * (1 - w) + token * w
+        draw = torch.rand(mask.shape, device=x.device)
+        flat = x.reshape(-1, x.size(-1))
+        pick = torch.randint(0, flat.size(0), mask.shape, device=x.device)
+        random_patch = flat[pick]
+        to_token = (mask & (draw < 0.8)).unsqueeze(-1)
+        to_random = (mask & (draw >= 0.8) & (draw < 0.9)).unsqueeze(-1)
+        return torch.where(to_token, token, torch.where(to_random, random_patch, x))
 
     @property
     def patch_resolution_stride(self) -> int:

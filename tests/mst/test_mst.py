@@ -285,3 +285,27 @@ def test_mask_comes_from_the_teacher_attention():
 
 def test_projection_head_is_the_toolkit_one():
     assert isinstance(_mst().neck, DINOProjectionHead)
+
+
+def test_bert_style_replacement_fractions():
+    vit = MSTViT(**VIT, bert_style=True)
+    vit.init_weights()
+    x = torch.randn(64, 64, 32)
+    mask = torch.zeros(64, 64, dtype=torch.bool)
+    mask[:, :32] = True
+    torch.manual_seed(0)
+    out = vit.replace_masked(x, mask)
+    assert torch.equal(out[~mask], x[~mask])  # unmasked patches untouched
+    masked_out, masked_in = out[mask], x[mask]
+    is_token = (masked_out == vit.mask_token[0, 0]).all(-1)
+    unchanged = (masked_out == masked_in).all(-1)
+    n = mask.sum().item()
+    std = math.sqrt(0.1 * 0.9 / n)
+    assert abs(is_token.float().mean().item() - 0.8) < 4 * math.sqrt(0.16 / n)
+    assert abs(unchanged.float().mean().item() - 0.1) < 4 * std + 1 / n
+    rows = x.reshape(-1, 32)
+    other = masked_out[~is_token & ~unchanged]
+    # the rest are patch embeddings drawn from the batch
+    assert (other[:, None] == rows[None]).all(-1).any(1).all()
+    vit.eval()  # outside training every masked patch gets the token
+    assert (vit.replace_masked(x, mask)[mask] == vit.mask_token[0, 0]).all()
