@@ -1,0 +1,35 @@
+"""tools/analysis_tools/mst_benchmark.py: the arms differ as named and both modes report."""
+import json
+
+import pytest
+
+from tests.utils import load_tool
+
+
+def test_arms_map_onto_the_model_options(tmp_path):
+    from projects.common import benchmark as hb
+    tool = load_tool('analysis_tools/mst_benchmark')
+    cfgs = {n: hb.load_config(a, str(tmp_path), 0, epochs=7) for n, a in tool.ARMS.items()}
+    assert cfgs['dino'].model.masker.low_attn_ratio == 0
+    assert cfgs['dino'].model.head.restore_loss.loss_weight == 0
+    assert cfgs['dino-randmask'].model.masker.guidance == 'random'
+    assert cfgs['mst'].model.masker.guidance == 'attention'
+    assert cfgs['mst'].model.head.restore_loss.loss_weight == 1.0
+    assert cfgs['mst-nodec'].model.head.restore_loss.loss_weight == 0
+    assert cfgs['mst-noguide'].model.head.restore_loss.loss_weight == 1.0
+    assert all(c.param_scheduler[1].end == 7 for c in cfgs.values())
+
+
+@pytest.mark.slow
+def test_quality_and_speed_reports(tiny_data, tmp_path):
+    tool = load_tool('analysis_tools/mst_benchmark')
+    rep = tool.main(['quality', '--arms', 'dino', 'mst', '--seeds', '0', '--epochs', '2',
+                     '--train-images', '16', '--work-dir', str(tmp_path)])
+    data = json.loads((tmp_path / 'mst_quality.json').read_text())['data']
+    assert set(data['results']) == {'dino', 'mst'}
+    for runs in data['results'].values():
+        assert 0 <= runs[0]['metrics']['knn_top1'] <= 100 and runs[0]['curve']
+    assert '20-NN top-1' in rep.markdown()
+    rep = tool.main(['speed', '--batch-size', '2', '--repeats', '1',
+                     '--work-dir', str(tmp_path)])
+    assert 'ratio to DINO' in rep.markdown() and (tmp_path / 'mst_speed.md').exists()

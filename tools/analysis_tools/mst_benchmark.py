@@ -1,0 +1,157 @@
+"""MST vs DINO in miniature: frozen-feature quality of the arms and training-step speed.
+
+``quality``: pre-train arms of the tiny MST twin on tiny ImageNet (10 classes, 400 train /
+100 val 64x64 images, 32x32 global crops, 4x4 patches) and judge the frozen [CLS] feature by
+20-NN (T 0.07) and a linear probe (L-BFGS logistic regression), train split as bank, val split
+as queries. Arms (spec section 8): random initialisation (the floor), DINO (no masking, no
+decoder), DINO + random masking (same expected ratio), MST, MST without the decoder, MST
+without attention guidance (random candidate set + decoder). The dense per-patch probe of the
+spec needs a data set with per-pixel labels and is not part of this benchmark.
+
+``speed``: one optimiser step of the tiny MST model vs the tiny DINO arm on the same batch,
+interleaved rounds, process CPU time, ratio to DINO.
+
+Examples::
+
+    python tools/analysis_tools/mst_benchmark.py quality --epochs 30 --work-dir work_dirs/mst_benchmark
+    python tools/analysis_tools/mst_benchmark.py speed --work-dir work_dirs/mst_benchmark
+"""
+import os.path as osp
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: E402,F401
+
+import torch  # noqa: E402
+
+from projects.common import benchmark as hb  # noqa: E402
+
+TINY = 'configs/mst/tiny/mst_deit-small-p16_16xb64-amp-coslr-100e_in1k.py'
+NO_MASK = {'model.masker.low_attn_ratio': 0.0}
+NO_DEC = {'model.head.restore_loss.loss_weight': 0.0}
+RANDOM = {'model.masker.guidance': 'random'}
+
+
+def stretch_schedule(cfg, seed):
+    """Cosine lr decay over the benchmark's epochs (the twin's schedule ends at its own)."""
+    epochs = cfg.train_cfg.max_epochs
+    cfg.param_scheduler[1].update(T_max=epochs - 1, end=epochs)
+
+
+def _arm(name, label, options=None):
+    return hb.Arm(name, TINY, label, options or {}, modify=stretch_schedule)
+
+
+ARMS = {
+    'random': _arm('random', 'random init (no pre-training)'),
+    'dino': _arm('dino', 'DINO', dict(NO_MASK, **NO_DEC)),
+    'dino-randmask': _arm('dino-randmask', 'DINO + random masking', dict(RANDOM, **NO_DEC)),
+    'mst': _arm('mst', 'MST'),
+    'mst-nodec': _arm('mst-nodec', 'MST without decoder', NO_DEC),
+    'mst-noguide': _arm('mst-noguide', 'MST without attention guidance', RANDOM),
+}
+
+
+def probe(runner):
+    cfg = runner.cfg
+    return hb.frozen_feature_probe(runner, cfg.test_cfg.bank_dataloader.to_dict(),
+                                   cfg.test_dataloader.to_dict())
+
+
+def quality_run(args):
+    extra = {'train_dataloader.dataset.indices': args.train_images} \
+        if args.train_images else None
+
+    def run(arm, seed):
+        if arm.name == 'random':
+            runner = hb.build_runner(arm, args.work_dir, seed, extra=extra)
+            runner.model.init_weights()
+            return dict(metrics=probe(runner), curve=[], train_s=0.)
+        return hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
+                            extra=extra, probe=probe)
+
+    return hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'MST quality')
+
+
+def quality_report(results, args):
+    rep = hb.Report('mst_quality', 'MST vs DINO in miniature (tiny ImageNet, frozen [CLS])')
+    rows = [[ARMS[name].label, 0 if name == 'random' else args.epochs,
+             f"{sum(r['train_s'] for r in runs) / len(runs):.0f}",
+             hb.mean_std([r['metrics']['knn_top1'] for r in runs]),
+             hb.mean_std([r['metrics']['linear_top1'] for r in runs])]
+            for name, runs in results.items()]
+    rep.add_table(f'Top-1 % on the val images (chance 10 %), mean ± sample std over '
+                  f'n={len(args.seeds)} seeds {args.seeds}',
+                  ['arm', 'epochs', 'train (s)', '20-NN top-1', 'linear top-1'], rows)
+    for metric, key in (('20-NN top-1', 'knn_top1'), ('linear top-1', 'linear_top1')):
+        rep.add_bars(metric, {ARMS[n].label: [r['metrics'][key] for r in runs]
+                              for n, runs in results.items()})
+    for name, runs in results.items():
+        if name != 'random':
+            rep.add_curves(ARMS[name].label, [r['curve'] for r in runs])
+    rep.data = dict(results=results, args=vars(args))
+    return rep
+
+
+def speed_fns(args):
+    """One optimiser step of the tiny MST model and of its DINO arm on the same views."""
+    from mmengine.logging import MessageHub
+    from mmpretrain.registry import MODELS
+    MessageHub.get_current_instance().update_info('max_iters', 10**6)
+    g = torch.Generator().manual_seed(0)
+    views = ([torch.randn(args.batch_size, 3, 32, 32, generator=g) for _ in range(2)] +
+             [torch.randn(args.batch_size, 3, 16, 16, generator=g) for _ in range(2)])
+    fns = {}
+    for name in ('dino', 'mst'):
+        cfg = hb.load_config(ARMS[name], args.work_dir, 0)
+        torch.manual_seed(0)
+        model = MODELS.build(cfg.model).train()
+        model.head.dino_loss.set_epoch(0)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+        def step(model=model, opt=opt):
+            losses = model.loss(views, None)
+            opt.zero_grad(set_to_none=True)
+            sum(losses.values()).backward()
+            opt.step()
+        fns[ARMS[name].label] = step
+    return fns
+
+
+def speed_report(times, args):
+    rep = hb.Report('mst_speed', 'MST training-step speed (tiny twin, CPU)')
+    rep.add_table(f'Batch {args.batch_size} (2 x 32 px global + 2 x 16 px local crops), '
+                  f'1 CPU thread, median of {args.repeats} interleaved rounds (process CPU '
+                  'time)', ['method', 'step (ms)', 'ratio to DINO'],
+                  hb.speed_rows(times, 'DINO'))
+    rep.data = dict(times=times, args=vars(args))
+    return rep
+
+
+def parse_args(argv=None):
+    parser = hb.benchmark_parser(__doc__, 'mst_benchmark')
+    parser.add_argument('mode', choices=['quality', 'speed'])
+    parser.add_argument('--epochs', type=int, default=30, help='pre-training epochs')
+    parser.add_argument('--arms', nargs='+', choices=list(ARMS), default=list(ARMS))
+    parser.add_argument('--train-images', type=int, default=0,
+                        help='quality: use only this many training images (0: all)')
+    parser.add_argument('--batch-size', type=int, default=16, help='speed: images per step')
+    parser.add_argument('--repeats', type=int, default=5, help='speed: timed rounds')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(1)
+    if args.mode == 'quality':
+        rep = quality_report(quality_run(args), args)
+    else:
+        times = hb.interleaved_timing(speed_fns(args), args.repeats,
+                                      clock=time.process_time)
+        rep = speed_report(times, args)
+    return rep.publish(args.work_dir)
+
+
+if __name__ == '__main__':
+    main()
