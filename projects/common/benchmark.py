@@ -292,13 +292,14 @@ class Report:
         return self
 
     def plot(self, path: str) -> None:
-        import matplotlib
-        matplotlib.use('Agg')
-        import matplotlib.pyplot as plt
+        # a bare Figure (Agg canvas): no pyplot backend switch or global state, so
+        # plotting inside a process that also visualises (mmengine) changes nothing there
+        from matplotlib.figure import Figure
         panels = len(self.bars) + (1 if self.curves else 0)
         if not panels:
             return
-        fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 3.6), squeeze=False)
+        fig = Figure(figsize=(4.2 * panels, 3.6))
+        axes = fig.subplots(1, panels, squeeze=False)
         for ax, (metric, values) in zip(axes[0], self.bars.items()):
             names = list(values)
             stats = [summarize(values[k]) for k in names]
@@ -321,5 +322,4 @@ class Report:
             ax.legend(fontsize=6)
         fig.tight_layout()
         fig.savefig(path, dpi=110)
-        plt.close(fig)
 
