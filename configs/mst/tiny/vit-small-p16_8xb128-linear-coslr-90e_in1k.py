@@ -7,57 +7,25 @@
 #   python tools/train.py configs/mst/tiny/vit-small-p16_8xb128-linear-coslr-90e_in1k.py \
 #       --cfg-options load_from=work_dirs/mst_tiny_pre/epoch_4.pth
 # (`load_from` fills the backbone.* weights; teacher, head and decoder keys are ignored.)
-_base_ = ['../vit-small-p16_8xb128-linear-coslr-90e_in1k.py']
-data_root = 'data/tiny/imagenet/'
-img_size, patch_size = 32, 4
+_base_ = [
+    '../vit-small-p16_8xb128-linear-coslr-90e_in1k.py',
+    '../../_base_/tiny_vit_linear_probe_in1k.py'
+]
 
+data_root = _base_.tiny_lin_data_root
+img_size, patch_size = _base_.tiny_lin_img_size, _base_.tiny_lin_patch_size
 model = dict(
-    backbone=dict(
-        arch=dict(
-            _delete_=True,
-            embed_dims=64, num_layers=4, num_heads=4,
-            feedforward_channels=256),
-        img_size=img_size,
-        patch_size=patch_size,
-        frozen_stages=4,
-        init_cfg=None),
-    head=dict(num_classes=10, in_channels=64))
-data_preprocessor = dict(num_classes=10)
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size, backend='pillow'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=36, edge='short', backend='pillow'),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=50,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(data_root=data_root, pipeline=test_pipeline))
+    backbone=_base_.tiny_lin_backbone,
+    head=_base_.tiny_lin_head)
+data_preprocessor = _base_.tiny_lin_data_preprocessor
+train_pipeline = _base_.tiny_lin_train_pipeline
+test_pipeline = _base_.tiny_lin_test_pipeline
+train_dataloader = _base_.tiny_lin_train_dataloader
+val_dataloader = _base_.tiny_lin_val_dataloader
 test_dataloader = val_dataloader
-
-max_epochs = 10
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=0.1))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, by_epoch=True,
-         begin=1, end=max_epochs, eta_min=0.0, convert_to_iter_based=True)
-]
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-default_hooks = dict(
-    logger=dict(interval=5),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=64)
+max_epochs = _base_.tiny_lin_max_epochs
+optim_wrapper = _base_.tiny_lin_optim_wrapper
+param_scheduler = _base_.tiny_lin_param_scheduler
+train_cfg = _base_.tiny_lin_train_cfg
+default_hooks = _base_.tiny_lin_default_hooks
+auto_scale_lr = _base_.tiny_lin_auto_scale_lr
