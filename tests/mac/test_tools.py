@@ -1,22 +1,56 @@
-"""The MAC benchmark tool: its report from per-seed results and its schedule override."""
+"""The MAC benchmark tool: its report, schedule, equal-wall-clock budget and run cache."""
+import json
+
 from tests.utils import load_tool
+
+
+def _result(r1, train_s, epochs):
+    return dict(metrics={'retrieval/R1': r1, 'retrieval/R5': 50.0,
+                         'retrieval/MdR': 3.0, 'retrieval/v2t_R1': 20.0},
+                curve=[(1, 2.0), (2, 1.0)], train_s=train_s, epochs=epochs)
 
 
 def test_benchmark_report_table():
     bench = load_tool('analysis_tools/mac_benchmark')
     args = bench.parse_args(['--seeds', '0', '1', '--epochs', '3'])
+    times = {'unmasked': [1.0, 1.0], 'mac_0.6': [0.5, 0.5],
+             'mac_0.75': [0.25, 0.25]}
     results = {}
     for i, arm in enumerate(bench.ARMS):
-        results[arm.name] = [dict(
-            metrics={'retrieval/R1': 10.0 * (i + 1) + s,
-                     'retrieval/R5': 50.0, 'retrieval/MdR': 3.0,
-                     'retrieval/v2t_R1': 20.0},
-            curve=[(1, 2.0), (2, 1.0)], train_s=100.0 / (i + 1))
-            for s in (0, 1)]
-    text = bench.report(results, args).markdown()
-    assert 'n=2 seeds [0, 1], 3 epochs' in text
+        results[arm.name] = [_result(10.0 * (i + 1) + s, 100.0 / (i + 1), 3)
+                             for s in (0, 1)]
+    results['mac_0.75_wallclock'] = [_result(40.0 + s, 100.0, 12)
+                                     for s in (0, 1)]
+    text = bench.report(results, args, times).markdown()
+    assert 'n=2 seeds [0, 1]; 3 epochs' in text
     assert '10.5 ± 0.7' in text and '30.5 ± 0.7' in text
     assert '| 0.333 |' in text  # 0.75 arm: a third of the unmasked time
+    # step-time table, and the wall-clock arm's budget: 0.25 x 12 / 3 epochs = 1.00
+    assert '| MAC rho_v 0.75, rho_t 0.3 | 250.0 | 0.250 |' in text
+    assert ('| MAC rho_v 0.75, rho_t 0.3, equal wall clock | 12 | 1.00 | 40.5 ± 0.7'
+            in text)
     assert bench.schedule(12) == {'param_scheduler.1.end': 12,
                                   'param_scheduler.1.T_max': 11}
 
+
+def test_wall_clock_epochs_and_cache(tmp_path):
+    bench = load_tool('analysis_tools/mac_benchmark')
+    ratios = {'unmasked': 1.0, 'mac_0.6': 0.4, 'mac_0.75': 1.2}
+    # 20 / 0.4 = 50 epochs; a ratio above 1 (noise) never gives fewer than equal steps
+    assert bench.wall_clock_epochs(20, ratios) == {'mac_0.6_wallclock': 50,
+                                                   'mac_0.75_wallclock': 20}
+    calls = []
+
+    def run(arm, seed, epochs):
+        calls.append((arm.name, seed, epochs))
+        return _result(5.0, 1.0, epochs)
+
+    cached = bench.cached(str(tmp_path), run)
+    arm = bench.ARMS[1]
+    first = cached(arm, 0, 7)
+    again = cached(arm, 0, 7)
+    cached(arm, 0, 8)
+    assert calls == [('mac_0.6', 0, 7), ('mac_0.6', 0, 8)]
+    assert first['metrics'] == again['metrics'] and again['curve'] == [[1, 2.0], [2, 1.0]]
+    with open(tmp_path / 'mac_0.6_seed0_e7.json') as f:
+        assert json.load(f)['epochs'] == 7
