@@ -7,6 +7,9 @@ Video: every frame keeps the same number ``K = int(P * (1 - rho_v))`` of its ``P
 - ``frame_random`` (default, as the paper's figure): an independent uniform draw per frame,
   so the temporal group "slot j" links different spatial positions across frames.
 - ``tube``: one draw per clip shared by all frames (temporal groups stay location-consistent).
+- ``joint``: the ``frame_random`` draw, encoded with joint space-time attention over all
+  ``T * K`` visible tokens instead of the divided blocks (VideoMAE style; spec section 1.3,
+  inferred option), so the slot structure plays no role.
 
 Text: the figure's inputs read "[mask] is folding ... [mask]": chosen words are replaced by
 ``[MASK]``; the sequence length, the positions and the attention mask are unchanged. Among the
@@ -17,7 +20,7 @@ from typing import Optional, Sequence
 
 import torch
 
-MASK_STRATEGIES = ('frame_random', 'tube')
+MASK_STRATEGIES = ('frame_random', 'tube', 'joint')
 
 
 def num_visible_per_frame(num_patches: int, mask_ratio: float) -> int:
@@ -50,7 +53,8 @@ def sample_visible_patches(batch_size: int,
         num_frames (int): T frames per clip.
         num_patches (int): P patches per frame.
         mask_ratio (float): rho_v, the fraction of patches dropped in every frame.
-        strategy (str): ``'frame_random'`` or ``'tube'``.
+        strategy (str): ``'frame_random'``, ``'tube'`` or ``'joint'`` (drawn as
+            ``'frame_random'``; the strategy changes the encoder's attention only).
 
     Returns:
         LongTensor (B, T, K) of patch indices in [0, P), unique within each frame.

@@ -6,6 +6,10 @@ The parameter names follow Frozen's ``SpaceTimeTransformer`` (and so timm's ViT 
 spatial parts): ``patch_embed.proj``, ``cls_token``, ``pos_embed``, ``temporal_embed``,
 ``blocks.i.{norm1, attn, norm3, timeattn, norm2, mlp.fc1, mlp.fc2}``, ``norm``.
 
+With ``mask_strategy='joint'`` the blocks are plain ViT blocks with joint space-time
+attention over the whole clip (``norm1``, ``attn``, ``norm2``, ``mlp``: timm's names, no
+``timeattn`` / ``norm3``), an inferred option of the spec (section 1.3, VideoMAE style).
+
 Tokens: ``x_{m,n} = patch_embed(v_m)_n + E_s[n + 1] + E_t[m]`` and ``cls + E_s[0]``; positions are
 added before masking, so a visible token keeps its (frame, patch) identity. In training the
 encoder keeps ``K = int(P (1 - rho_v))`` patches per frame (:mod:`projects.mac.masking`) and
@@ -73,7 +77,8 @@ class DividedAttention(nn.Module):
         Args:
             x (Tensor): (B, 1 + T*n, D), CLS first, patch tokens frame-major.
             num_frames (int): T.
-            group (str): ``'space'`` (one group per frame) or ``'time'`` (one per slot).
+            group (str): ``'space'`` (one group per frame), ``'time'`` (one per slot)
+                or ``'joint'`` (all tokens together).
 
         Returns:
             Tensor (B, 1 + T*n, D).
@@ -83,6 +88,9 @@ class DividedAttention(nn.Module):
         qkv = self.qkv(x).reshape(b, length, 3, h, d // h).permute(2, 0, 3, 1,
                                                                   4)
         q, k, v = qkv[0] * self.scale, qkv[1], qkv[2]
+        if group == 'joint':
+            out = self._attend(q, k, v).transpose(1, 2).reshape(b, length, d)
+            return self.proj(out)
         cls_out = self._attend(q[:, :, :1], k, v)
         t = num_frames
         n = (length - 1) // t
@@ -121,21 +129,25 @@ class Mlp(nn.Module):
 
 
 class SpaceTimeBlock(nn.Module):
-    """Frozen's divided space-time block (pre-LN).
+    """Frozen's divided space-time block (pre-LN), or a joint space-time ViT block.
 
-    ``t = TimeAttn(LN3(x))``; ``s = SpaceAttn(LN1(x + t))``; ``x = x + s`` (the time output only
-    feeds the space attention, Frozen's residual); ``x = x + MLP(LN2(x))``.
+    Divided: ``t = TimeAttn(LN3(x))``; ``s = SpaceAttn(LN1(x + t))``; ``x = x + s`` (the time
+    output only feeds the space attention, Frozen's residual); ``x = x + MLP(LN2(x))``.
+    Joint (``joint=True``): ``x = x + Attn(LN1(x))`` over all tokens; ``x = x + MLP(LN2(x))``;
+    the block has no time attention.
     """
 
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0,
                  qkv_bias: bool = True, time_init: str = 'zeros',
-                 drop_path: float = 0.0):
+                 drop_path: float = 0.0, joint: bool = False):
         super().__init__()
+        self.joint = joint
         self.norm1 = nn.LayerNorm(dim, eps=1e-6)
         self.attn = DividedAttention(dim, num_heads, qkv_bias)
-        self.timeattn = DividedAttention(
-            dim, num_heads, qkv_bias, zero_init=time_init == 'zeros')
-        self.norm3 = nn.LayerNorm(dim, eps=1e-6)
+        if not joint:
+            self.timeattn = DividedAttention(
+                dim, num_heads, qkv_bias, zero_init=time_init == 'zeros')
+            self.norm3 = nn.LayerNorm(dim, eps=1e-6)
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
         self.drop_path_rate = drop_path
@@ -148,6 +160,9 @@ class SpaceTimeBlock(nn.Module):
         return x * x.new_empty(shape).bernoulli_(keep) / keep
 
     def forward(self, x: torch.Tensor, num_frames: int) -> torch.Tensor:
+        if self.joint:
+            x = x + self._drop_path(self.attn(self.norm1(x), num_frames, 'joint'))
+            return x + self._drop_path(self.mlp(self.norm2(x)))
         time_out = self.timeattn(self.norm3(x), num_frames, 'time')
         space_out = self.attn(self.norm1(x + time_out), num_frames, 'space')
         x = x + self._drop_path(space_out)
@@ -193,7 +208,8 @@ class MACSpaceTimeViT(BaseModule):
             starts as an image ViT) or ``'random'``.
         drop_path_rate (float): stochastic depth, linearly increasing over blocks.
         mask_ratio (float): rho_v, fraction of patches dropped per frame in training (0.6).
-        mask_strategy (str): ``'frame_random'`` or ``'tube'``.
+        mask_strategy (str): ``'frame_random'`` (default, the paper's figure), ``'tube'``
+            or ``'joint'`` (frame-random masks, joint space-time attention blocks).
         init_cfg (dict, optional): e.g. a Pretrained init with Frozen / timm weights.
     """
 
@@ -235,7 +251,8 @@ class MACSpaceTimeViT(BaseModule):
         rates = torch.linspace(0, drop_path_rate, depth).tolist()
         self.blocks = nn.ModuleList([
             SpaceTimeBlock(embed_dims, num_heads, mlp_ratio, qkv_bias,
-                           time_init, rates[i]) for i in range(depth)
+                           time_init, rates[i], joint=mask_strategy == 'joint')
+            for i in range(depth)
         ])
         self.norm = nn.LayerNorm(embed_dims, eps=1e-6)
         self._init_weights()

@@ -25,6 +25,8 @@ def _randomise_time_attention(model):
     """Give the (zero-initialised) time attention real weights, so tests see it."""
     gen = torch.Generator().manual_seed(1)
     for block in model.blocks:
+        if block.joint:
+            continue
         for p in block.timeattn.parameters():
             p.data = torch.randn(p.shape, generator=gen) * 0.2
 
@@ -40,7 +42,11 @@ def _plain_vit_cls(model, image):
     """Reference: a standard (timm-style) ViT with the encoder's spatial weights."""
     x = model.patch_embed.proj(image).flatten(2).transpose(1, 2)
     x = torch.cat([model.cls_token.expand(len(x), -1, -1), x], 1)
-    x = x + model.pos_embed
+    return _plain_vit_blocks(model, x + model.pos_embed)
+
+
+def _plain_vit_blocks(model, x):
+    """Plain ViT blocks (full attention over all of ``x``) with the encoder's weights."""
     for blk in model.blocks:
         h = blk.norm1(x)
         b, n, d = h.shape
@@ -78,7 +84,7 @@ def test_zero_init_time_attention_is_per_frame_vit_for_clips():
     assert torch.equal(out, ref)
 
 
-@pytest.mark.parametrize('strategy', ['frame_random', 'tube'])
+@pytest.mark.parametrize('strategy', ['frame_random', 'tube', 'joint'])
 def test_visible_counts_and_strategies(strategy):
     """Invariant 3: K = int(P(1-rho)) per frame, unique, in range; tube = same per frame."""
     torch.manual_seed(0)
@@ -91,7 +97,7 @@ def test_visible_counts_and_strategies(strategy):
     assert bool(same) == (strategy == 'tube')
 
 
-@pytest.mark.parametrize('strategy', ['frame_random', 'tube'])
+@pytest.mark.parametrize('strategy', ['frame_random', 'tube', 'joint'])
 def test_masking_keeps_only_visible_tokens(strategy):
     """Pixels of masked patches cannot change the output; visible ones do."""
     model = _vit(mask_strategy=strategy).train()
@@ -145,6 +151,43 @@ def test_common_slot_permutation_leaves_cls_unchanged():
     perm = torch.randperm(ids.shape[-1])
     torch.testing.assert_close(model(clip, ids[..., perm]), model(clip, ids),
                                atol=1e-5, rtol=1e-5)
+
+
+def test_joint_attention_is_a_plain_vit_over_the_clip():
+    """``mask_strategy='joint'``: timm ViT blocks (no time attention) over all T*P tokens."""
+    model = _vit(mask_strategy='joint', mask_ratio=0.75).eval()
+    assert not [k for k in model.state_dict() if 'timeattn' in k or 'norm3' in k]
+    torch.nn.init.normal_(model.temporal_embed)
+    clip = torch.randn(2, 4, 3, 32, 32)
+    with torch.no_grad():
+        cls = model.cls_token + model.pos_embed[:, :1]
+        tokens = torch.cat([cls.expand(2, -1, -1), model.embed(clip)], 1)
+        ref = _plain_vit_blocks(model, tokens)
+        torch.testing.assert_close(model(clip), ref, atol=1e-5, rtol=1e-5)
+        model.train()
+        ids = model.visible_patches(2, 4, clip.device)
+        assert ids.shape == (2, 4, 4)
+        kept = gather_visible_patches(model.embed(clip), ids)
+        ref = _plain_vit_blocks(model, torch.cat([cls.expand(2, -1, -1), kept], 1))
+        torch.testing.assert_close(model(clip, ids), ref, atol=1e-5, rtol=1e-5)
+
+
+def test_joint_attention_any_token_permutation_leaves_cls_unchanged():
+    """Invariant 4 (joint): any order of the T*K visible tokens gives the same CLS; the
+    divided blocks, whose groups are frames and slots, do depend on it."""
+    clip = torch.randn(2, 4, 3, 32, 32)
+    outs = {}
+    for strategy in ('joint', 'frame_random'):
+        model = _vit(mask_strategy=strategy).train()
+        _randomise_time_attention(model)
+        torch.manual_seed(5)
+        ids = model.visible_patches(2, 4, clip.device)
+        tokens = gather_visible_patches(model.embed(clip), ids)
+        perm = torch.randperm(tokens.shape[1])
+        outs[strategy] = (model.forward_tokens(tokens, 4),
+                          model.forward_tokens(tokens[:, perm], 4))
+    torch.testing.assert_close(*outs['joint'], atol=1e-5, rtol=1e-5)
+    assert not torch.allclose(*outs['frame_random'], atol=1e-3)
 
 
 def test_eval_ignores_mask_ratio():
