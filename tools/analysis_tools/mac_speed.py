@@ -39,14 +39,15 @@ def build_encoder(cfg, ratio, overrides=None):
     return MODELS.build(enc)
 
 
-def encoder_macs(cfg, ratio, frames):
+def encoder_macs(cfg, ratio, frames, mask_strategy=None):
     """Forward multiply-adds of the config's video encoder at ``ratio`` (training mode).
 
     ``torch.utils.flop_counter`` counts a multiply-add as 2 FLOPs; halved here to the
     OpenMMLab convention (1 FLOP = 1 multiply-add, as ``projects.common.flops``).
     """
     from torch.utils.flop_counter import FlopCounterMode
-    model = build_encoder(cfg, ratio).to('meta').train()
+    overrides = dict(mask_strategy=mask_strategy) if mask_strategy else None
+    model = build_encoder(cfg, ratio, overrides).to('meta').train()
     size = cfg.model.video_encoder.img_size
     clip = torch.empty(1, frames, 3, size, size, device='meta')
     counter = FlopCounterMode(display=False)
@@ -58,7 +59,8 @@ def encoder_macs(cfg, ratio, frames):
 def step_times(cfg, ratios, args):
     """Median train-step seconds per ratio, arms interleaved."""
     overrides = dict(embed_dims=args.embed_dims, depth=args.depth,
-                     num_heads=args.num_heads, img_size=args.img_size)
+                     num_heads=args.num_heads, img_size=args.img_size,
+                     mask_strategy=args.mask_strategy)
     arms = {}
     for ratio in ratios:
         torch.manual_seed(0)
@@ -105,6 +107,8 @@ def parse_args(argv=None):
     p.add_argument('--warmup', type=int, default=2)
     p.add_argument('--steps', type=int, default=5)
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--mask-strategy', default='frame_random',
+                   help="'frame_random', 'tube' or 'joint' (joint space-time attention)")
     return p.parse_args(argv)
 
 
@@ -115,7 +119,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     cfg = Config.fromfile(args.config)
     init_default_scope('mmaction')
-    macs = {r: encoder_macs(cfg, r, args.frames) for r in args.ratios}
+    macs = {r: encoder_macs(cfg, r, args.frames, args.mask_strategy)
+            for r in args.ratios}
     times = step_times(cfg, args.ratios, args)
     enc = cfg.model.video_encoder
     print(f'| rho_v | video GMACs ({enc.embed_dims}-d, depth {enc.depth}, '

@@ -38,6 +38,8 @@ model = dict(
         num_heads=12,
         time_init='zeros',
         mask_ratio=0.6,
+        # [INF] 'frame_random' (the paper's figure), 'tube' or 'joint' (joint space-time
+        # attention over the visible tokens; no time attention, so no Frozen weights for it)
         mask_strategy='frame_random'),
     text_encoder=dict(
         type='MACTextEncoder',
