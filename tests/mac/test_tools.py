@@ -54,3 +54,27 @@ def test_wall_clock_epochs_and_cache(tmp_path):
     assert first['metrics'] == again['metrics'] and again['curve'] == [[1, 2.0], [2, 1.0]]
     with open(tmp_path / 'mac_0.6_seed0_e7.json') as f:
         assert json.load(f)['epochs'] == 7
+
+
+def test_speed_tool_counts_the_joint_attention():
+    """mac_speed.py --mask-strategy joint: multiply-adds of the tiny twin's encoder by hand
+    (64-d, 2 blocks, 4 frames x 16 patches + CLS = 65 tokens, MLP 256)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    speed = load_tool('analysis_tools/mac_speed')
+    cfg = Config.fromfile('configs/mac/tiny/mac_vit-base-p16-res224-webvid2m-cc3m-pre_'
+                          '4xb16-u4-100e_msrvtt-9k-rgb.py')
+    init_default_scope('mmaction')
+    d, tokens, blocks = 64, 65, 2
+    patchify = 64 * (3 * 8 * 8) * d
+    attn_linear, mlp = 4 * d * d, 2 * d * 4 * d
+    # joint: qkv + proj + MLP per token, one 65 x 65 attention (QK^T and AV)
+    joint = patchify + blocks * (tokens * (attn_linear + mlp) + 2 * tokens * tokens * d)
+    # divided: plus the time attention's projections; CLS over all tokens in both
+    # attentions, 4 frame groups of 16 (+CLS keys) and 16 slot groups of 4 (+CLS keys)
+    groups = 2 * (2 * tokens * d) + 2 * d * (4 * 16 * 17 + 16 * 4 * 5)
+    divided = patchify + blocks * (tokens * (2 * attn_linear + mlp) + groups)
+    assert speed.encoder_macs(cfg, 0.0, 4, 'joint') == joint
+    assert speed.encoder_macs(cfg, 0.0, 4) == divided
+    assert speed.parse_args(['--mask-strategy', 'joint']).mask_strategy == 'joint'
