@@ -16,7 +16,8 @@ and 0.75 (rho_t 0.3), same recipe and seeds.
 Every arm's warm-up + cosine schedule spans its own run (the same rule for all arms).
 Text-to-video R@1 / R@5 / MdR on the 100 test pairs (chance R@1 = 1 %) through the twin's
 ``MACRetrievalMetric``. Finished runs are kept in ``<work-dir>/<arm>_seed<s>_e<epochs>.json``
-and reused, so an interrupted benchmark continues where it stopped.
+and reused, so an interrupted benchmark continues where it stopped (the cache knows arm,
+seed and epochs only: use a fresh ``--work-dir`` after changing the twin or the arms).
 
 Example::
 
@@ -125,7 +126,7 @@ def report(results, args, times):
                     'MAC in miniature: masked vs unmasked, equal steps and equal wall clock')
     medians = {k: statistics.median(v) for k, v in times.items()}
     rep.add_table(
-        f'Train-step time of the twin (batch 16, median of {args.timing_steps} '
+        f'Train-step time of the twin (batch 16, median of {len(times[PEER])} '
         'interleaved steps, data loading excluded)',
         ['arm', 'step (ms)', 'step / unmasked'],
         hb.speed_rows(times, PEER, {a.name: a.label for a in ARMS}))
