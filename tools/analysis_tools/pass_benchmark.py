@@ -215,6 +215,9 @@ def main(argv=None):
 
         def run(arm, seed):
             key = f'{arm.name}_seed{seed}_{args.epochs}e'
+            if key not in cache and osp.exists(cache_path):
+                with open(cache_path) as f:  # another process may have run it
+                    cache.update(json.load(f))
             if key not in cache:
                 result = fn(arm, seed)
                 result.pop('checkpoint', None)
