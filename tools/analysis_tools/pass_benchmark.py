@@ -179,7 +179,7 @@ def parse_args(argv=None):
                         help='benchmark persons (default <work-dir>/data)')
     parser.add_argument('--arms', nargs='+', default=[a.name for a in ARMS])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--epochs', type=int, default=6)
+    parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--speed-repeats', type=int, default=5)
     return parser.parse_args(argv)
 
