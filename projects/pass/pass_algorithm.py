@@ -30,10 +30,10 @@ class PASS(BaseSelfSupervisor):
             Defaults to 0.004 (official tau 0.996).
         end_momentum (float): ``1 - tau`` at the end. Defaults to 0 (tau 1).
         test_feature (str): ``predict`` feature, ``'cls_parts'`` (cat of [CLS] and the
-            mean [PART], as PASS fine-tuning uses) or ``'cls'`` (DINO's). Defaults to
-            ``'cls_parts'``.
+            mean [PART], as PASS fine-tuning uses), ``'cls'`` (DINO's) or ``'part<k>'``
+            (one [PART] token alone, k = 1..num_parts, for per-part retrieval).
+            Defaults to ``'cls_parts'``.
     """
-    TEST_FEATURES = ('cls_parts', 'cls')
 
     def __init__(self,
                  backbone: dict,
@@ -53,12 +53,12 @@ class PASS(BaseSelfSupervisor):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        if test_feature not in self.TEST_FEATURES:
-            raise ValueError(f'PASS: test_feature={test_feature!r}; choose one of '
-                             f'{self.TEST_FEATURES}.')
-        self.test_feature = test_feature
         self.num_global = num_global
         self.num_parts = self.backbone.num_parts
+        if test_feature not in self.feature_names:
+            raise ValueError(f'PASS: test_feature={test_feature!r}; choose one of '
+                             f'{self.feature_names}.')
+        self.test_feature = test_feature
         self.teacher = EMATeacher(
             nn.Sequential(self.backbone, self.neck),
             momentum=base_momentum,
@@ -80,16 +80,32 @@ class PASS(BaseSelfSupervisor):
             return self.predict(inputs, data_samples)
         return super().forward(inputs, data_samples, mode)
 
+    @property
+    def feature_names(self) -> tuple:
+        """Names of the frozen features :meth:`token_features` returns."""
+        return ('cls_parts', 'cls') + tuple(
+            f'part{k}' for k in range(1, self.num_parts + 1))
+
     @torch.no_grad()
-    def predict(self, inputs: torch.Tensor, data_samples=None):
-        """ReID feature of the teacher backbone (the released model; the student
-        before the first update): ``pred_feature = cat(z_cls, mean_k z_part_k)``
-        as used downstream (spec a.5), or ``z_cls`` (``test_feature='cls'``)."""
+    def token_features(self, inputs: torch.Tensor) -> dict:
+        """Frozen features of the teacher backbone (the released model; the student
+        before the first update) on global views, by name: ``cls`` = z_cls,
+        ``part<k>`` = z_part_k alone, ``cls_parts`` = cat(z_cls, mean_k z_part_k), the
+        ReID feature used downstream (spec a.5)."""
         backbone = self.teacher.module[0] if int(self.teacher.steps) > 0 \
             else self.backbone
         tokens = backbone(inputs)
-        feats = tokens[0] if self.test_feature == 'cls' else torch.cat(
-            [tokens[0], torch.stack(tokens[1:]).mean(0)], dim=1)
+        feats = dict(
+            cls_parts=torch.cat([tokens[0], torch.stack(tokens[1:]).mean(0)],
+                                dim=1),
+            cls=tokens[0])
+        feats.update({f'part{k}': t for k, t in enumerate(tokens[1:], 1)})
+        return feats
+
+    @torch.no_grad()
+    def predict(self, inputs: torch.Tensor, data_samples=None):
+        """``pred_feature`` = the ``test_feature`` of :meth:`token_features`."""
+        feats = self.token_features(inputs)[self.test_feature]
         if data_samples is None:
             data_samples = [DataSample() for _ in range(feats.shape[0])]
         for sample, feat in zip(data_samples, feats):

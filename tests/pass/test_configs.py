@@ -163,3 +163,50 @@ def test_finetune_recipe(name):
     assert tuple(cfg.train_pipeline[3].crop_size) == size
     assert tuple(cfg.test_pipeline[1].scale) == size[::-1]
     assert cfg.randomness.seed == seed
+
+
+def _forward_cases():
+    """Tiny twins run in the fast suite, full ViT-S/16 configs are marked slow."""
+    names = [PRETRAIN] + sorted(FINETUNE)
+    return [pytest.param(osp.join(CFG, n), marks=pytest.mark.slow) for n in names] + \
+        [osp.join(CFG, 'tiny', n) for n in names]
+
+
+@pytest.mark.parametrize('path', _forward_cases(),
+                         ids=lambda p: osp.relpath(p, CFG))
+def test_every_config_runs_a_forward_pass(path):
+    """Build each config's model and run its training loss and its test feature on
+    inputs of the config's own sizes (2 identities x 2 images for ReID)."""
+    import torch
+    from mmengine.logging import MessageHub
+    from mmpretrain.structures import DataSample
+
+    from tests.utils import build_model
+    cfg = Config.fromfile(path)
+    if cfg.model.type == 'PASS':  # fewer prototypes (65536 -> 1024) keep it fast
+        k = min(cfg.model.neck.out_channels, 1024)
+        cfg.model.neck.out_channels = cfg.model.head.loss.out_channels = k
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    if cfg.model.type == 'PASS':
+        MessageHub.get_current_instance().update_info('max_iters', 10)
+        crop = cfg.train_pipeline[1]
+        (gh, gw), (lh, lw) = crop.global_crop_size, crop.local_crop_size
+        views = [torch.randn(1, 3, gh, gw) for _ in range(2)] + \
+            [torch.randn(1, 3, lh, lw) for _ in range(crop.num_local_crops)]
+        loss = model.loss(views)['loss']
+        assert torch.isfinite(loss) and loss > 0
+        x = views[0]
+        dims = 2 * model.backbone.embed_dims
+    else:
+        h, w = cfg.model.backbone.img_size
+        x = torch.randn(4, 3, h, w)
+        samples = [DataSample().set_gt_label(i // 2) for i in range(4)]
+        losses = model.loss(x, samples)
+        assert set(losses) == {'loss_cls', 'loss_triplet'}
+        assert all(torch.isfinite(v) for v in losses.values())
+        dims = cfg.model.head.in_channels
+    model.eval()
+    with torch.no_grad():
+        out = model(x, None, mode='predict')
+    assert out[0].pred_feature.shape == (dims, )

@@ -285,3 +285,24 @@ def test_per_parameter_clipping_and_decay_by_ndim():
     for p in model.parameters():
         if p.grad is not None:
             assert p.grad.norm() == pytest.approx(3.0, rel=1e-4)
+
+
+def test_every_view_type_reaches_cls_and_patch_positions():
+    """Invariant 3, the other half: a global view feeds all four tokens (every [PART]
+    gets a gradient), and [CLS] / patch position embeddings get one from a local view
+    of each area."""
+    vit = _tiny_vit()
+    sum(t.sum() for t in vit(torch.randn(2, 3, 64, 32))).backward()
+    for k in (1, 2, 3):
+        assert vit.get_parameter(f'part_token{k}').grad.abs().sum() > 0, k
+        assert vit.get_parameter(f'part{k}_pos').grad.abs().sum() > 0, k
+    for k in range(3):
+        vit.zero_grad()
+        out = vit(torch.randn(2, 3, 32, 16), part_index=k)
+        (out[0].sum() + out[1].sum()).backward()
+        for name in ('cls_token', 'cls_pos', 'pos_embed'):
+            assert vit.get_parameter(name).grad.abs().sum() > 0, (k, name)
+        others = [j for j in (1, 2, 3) if j != k + 1]
+        for j in others:
+            grad = vit.get_parameter(f'part_token{j}').grad
+            assert grad is None or not grad.any(), (k, j)

@@ -182,3 +182,19 @@ def test_tiny_reid_generators_are_deterministic_and_counted(tiny_data,
                   if f.endswith('.jpg')]
         assert len(images) == reid.num_images(name), name
         assert digest(out) == digest(os.path.join(tiny_data, name)), name
+
+
+def test_reid_metric_without_a_valid_match_is_an_error_not_zero():
+    """Bad input: every query's only gallery match shares its camera (removed by the
+    protocol), or there is no gallery at all -> a clear error, never mAP 0."""
+    feats = torch.eye(4)
+    same_cam = [dict(pred_feature=f, pid=p, camid=0, query=q) for f, p, q in
+                zip(feats, [1, 2, 1, 2], [True, True, False, False])]
+    metric = ReIDMetric()
+    metric.process(None, same_cam)
+    with pytest.raises(ValueError, match='none of the 2 queries'):
+        metric.evaluate(4)
+    metric = ReIDMetric()
+    metric.process(None, same_cam[:2])
+    with pytest.raises(ValueError, match='2 queries and 0 gallery'):
+        metric.evaluate(2)

@@ -14,6 +14,7 @@ On-disk layouts (as the released datasets)::
     msmt17/test/...  msmt17/list_{train,val,query,gallery}.txt  "<rel path> <pid>"
     luperson/images/<video>/<video>_<frame>_<n>.jpg          (unlabelled ImageFolder)
 """
+import json
 import os.path as osp
 
 import numpy as np
@@ -212,6 +213,83 @@ def num_images(name):
             c['queries'] + c['gallery'])
     c = LUP
     return c['videos'] * c['ids_per_video'] * c['per_id']
+
+
+PART_HUES = (0.0, 0.16, 0.33, 0.5, 0.66, 0.83)
+NUM_BAND_STYLES = len(PART_HUES) * len(PATTERNS)
+PART_BENCHMARK = dict(pretrain_ids=400, per_pretrain=5, test_ids=100, queries=2,
+                      gallery=4, share_prob=0.6)
+"""The CPU experiment of the PASS spec (f): 400 unlabelled identities x 5 images for
+pre-training, 100 unseen identities x 6 images (2 queries, 4 gallery) for retrieval."""
+
+
+def band_style(index):
+    """(hue, saturation, value, pattern) of band style ``index`` (6 hues x 4 patterns)."""
+    hue = PART_HUES[index // len(PATTERNS) % len(PART_HUES)]
+    return (hue, 0.85, 0.9, PATTERNS[index % len(PATTERNS)])
+
+
+def part_identities(num_ids, key, share_prob=0.6):
+    """``num_ids`` distinct identities, each a (head, torso, legs) tuple of band styles.
+
+    With probability ``share_prob`` a new identity copies an earlier one and redraws a
+    single band, so many pairs of identities share two of their three bands and only
+    one body part tells them apart (spec (f)).
+    """
+    rng = make_rng('reid', 'parts', key)
+    ids, seen = [], set()
+    while len(ids) < num_ids:
+        if ids and rng.random() < share_prob:
+            style = list(ids[int(rng.integers(len(ids)))])
+            style[int(rng.integers(3))] = int(rng.integers(NUM_BAND_STYLES))
+        else:
+            style = [int(s) for s in rng.integers(0, NUM_BAND_STYLES, 3)]
+        style = tuple(style)
+        if style not in seen:
+            seen.add(style)
+            ids.append(style)
+    return ids
+
+
+def generate_part_benchmark(root, progress=None, **sizes):
+    """Write the PASS miniature-benchmark persons under ``root``.
+
+    ``root/luperson/images/...`` (unlabelled, LUPerson layout) and
+    ``root/market1501/{query,bounding_box_test}`` (unseen identities, Market-1501 names,
+    pids 1..N, query cameras 1-2, gallery cameras 3-6) plus
+    ``root/market1501/band_styles.json`` = ``{pid: [head, torso, legs]}`` band-style
+    indices, so retrieval can also be scored per body part. Identities are drawn by
+    :func:`part_identities`; ``sizes`` override :data:`PART_BENCHMARK`.
+    """
+    cfg = dict(PART_BENCHMARK, **sizes)
+    pre = part_identities(cfg['pretrain_ids'], 'pretrain', cfg['share_prob'])
+    test = part_identities(cfg['test_ids'], 'test', cfg['share_prob'])
+    for pid, style in enumerate(pre):
+        video = f'v{pid // 20:05d}'
+        for n in range(cfg['per_pretrain']):
+            rng = make_rng('reid', 'parts', 'pretrain', pid, n)
+            h = int(rng.integers(96, 145))
+            w = max(40, int(h * rng.uniform(0.4, 0.55)))
+            img = draw_person(rng, [band_style(s) for s in style],
+                              ('parts', int(rng.integers(6))), h, w)
+            save_image(osp.join(root, 'luperson', 'images', video,
+                                f'{video}_{pid:04d}{n:02d}_{n}.jpg'), img)
+            if progress:
+                progress(1)
+    used = set()
+    for j, style in enumerate(test):
+        pid = j + 1
+        views = [('query', 1 + i % 2) for i in range(cfg['queries'])] + \
+            [('bounding_box_test', 3 + i % 4) for i in range(cfg['gallery'])]
+        for i, (folder, cam) in enumerate(views):
+            rng = make_rng('reid', 'parts', 'test', pid, i)
+            img = draw_person(rng, [band_style(s) for s in style], ('parts', cam))
+            save_image(osp.join(root, 'market1501', folder,
+                                _market_name(rng, pid, cam, used)), img)
+            if progress:
+                progress(1)
+    with open(osp.join(root, 'market1501', 'band_styles.json'), 'w') as f:
+        json.dump({str(j + 1): list(s) for j, s in enumerate(test)}, f)
 
 
 GENERATORS = dict(
