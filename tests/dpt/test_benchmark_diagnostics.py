@@ -71,3 +71,24 @@ def test_shorter_schedule_stretches_the_cosine_and_leaves_the_default_unchanged(
     assert (cosine.type, cosine.begin, cosine.end) == ('CosineAnnealingLR', 3, 20)
     assert short.custom_hooks[0].type == 'DropPathWarmupHook'
     assert short.custom_hooks[0].warmup_epochs == 10 and short.train_cfg.max_epochs == 20
+    two = hb.load_config(dpt, str(tmp_path), 0, 2, extra=tool.schedule(2))
+    assert [(s.begin, s.end) for s in two.param_scheduler] == [(0, 1), (1, 2)]
+    with pytest.raises(SystemExit, match='--epochs 1'):
+        tool.main(['--epochs', '1', '--skip-efficiency'])
+
+
+@pytest.mark.slow
+def test_accuracy_part_end_to_end_reports_top5_and_boxes(tiny_data, tmp_path):
+    tool = load_tool('analysis_tools/dpt_benchmark')
+    rep = tool.main(['--skip-efficiency', '--epochs', '2', '--seeds', '0',
+                     '--work-dir', str(tmp_path)])
+    dpt = rep.data['results']['dpt'][0]['metrics']
+    assert {'accuracy/top1', 'accuracy/top5'} <= set(dpt)
+    assert {k.split('/')[0] for k in dpt if k.startswith('depatch')} == {
+        'depatch2', 'depatch3', 'depatch4'}
+    # 64x64 inputs: half of the 8 / 16 / 32 px patch strides at init
+    assert [dpt[f'depatch{s}/box_init'] for s in (2, 3, 4)] == pytest.approx([4, 8, 16])
+    assert not any(k.startswith('depatch') for k in rep.data['results']['pvt'][0]['metrics'])
+    text = (tmp_path / 'dpt_benchmark.md').read_text()
+    assert '| backbone | top-1 | top-1 per seed | top-5 |' in text
+    assert '| stage | box at init (px) |' in text and '\n| 4 | 16.0 |' in text

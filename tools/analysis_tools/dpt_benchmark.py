@@ -18,6 +18,7 @@ Example::
 import functools
 import os.path as osp
 import sys
+import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
@@ -122,7 +123,8 @@ def efficiency(args):
     return rows, times
 
 
-def report(eff_rows, times, results, args):
+def report(eff_rows, times, results, args, cost=None):
+    """Efficiency and accuracy tables; ``cost`` = ``dict(wall_s=..., cpu_s=...)``."""
     rep = hb.Report('dpt_benchmark', 'DPT vs PVT (mmdet) in miniature')
     if eff_rows:
         rep.add_table(
@@ -131,14 +133,21 @@ def report(eff_rows, times, results, args):
              'ratio', 'latency DPT / PVT (ms)', 'ratio'], eff_rows)
     if results:
         accuracy_report(rep, results, args)
-    rep.data = dict(efficiency=eff_rows, times=times, results=results, args=vars(args))
+    if cost:
+        rep.add_text(f"Total: {cost['wall_s'] / 60:.1f} min wall, "
+                     f"{cost['cpu_s'] / 60:.1f} CPU-min (one thread).")
+    rep.data = dict(efficiency=eff_rows, times=times, results=results, args=vars(args),
+                    cost=cost)
     return rep
 
 
 def schedule(epochs):
-    """Overrides giving the twin ``epochs`` epochs: its cosine ends there, the warm-up
-    (3 epochs) is kept and the drop-path warm-up stays half the schedule."""
-    return {'param_scheduler.1.end': epochs,
+    """Overrides giving the twin ``epochs`` (>= 2) epochs: the linear warm-up lasts its
+    3 epochs (at most half the schedule), the cosine ends at ``epochs`` and the drop-path
+    warm-up lasts half the schedule, as in the twin's 40."""
+    warmup = min(3, epochs // 2)
+    return {'param_scheduler.0.end': warmup, 'param_scheduler.1.begin': warmup,
+            'param_scheduler.1.end': epochs,
             'custom_hooks.0.warmup_epochs': max(1, epochs // 2)}
 
 
@@ -167,7 +176,7 @@ def accuracy_report(rep, results, args):
     rep.add_table('Learned DePatch boxes of the trained DPT (val images, mean over patches; '
                   'mean ± sample std over seeds)',
                   ['stage', 'box at init (px)', 'box width (px)', 'box height (px)',
-                   '|centre offset| (patch strides, 0 at init)'], box_rows,
+                   'mean abs. centre offset (patch strides, 0 at init)'], box_rows,
                   note='Pixels of the 64x64 input image; at init every box is half its '
                        "stage's patch stride wide and high.")
     rep.add_bars('top-1', {a.label: [r['metrics']['accuracy/top1'] for r in results[a.name]]
@@ -194,7 +203,11 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.epochs < 2:
+        raise SystemExit(f'--epochs {args.epochs}: the tiny twin needs at least 2 epochs '
+                         '(one of linear warm-up, one of cosine); pass --epochs 2 or more.')
     torch.set_num_threads(1)
+    start, cpu_start = time.perf_counter(), time.process_time()
     eff_rows, times = ([], {}) if args.skip_efficiency else efficiency(args)
     results = {} if args.skip_accuracy else hb.run_grid(
         ARMS, args.seeds,
@@ -202,7 +215,8 @@ def main(argv=None):
             arm, args.work_dir, seed, args.epochs, extra=schedule(args.epochs),
             probe=depatch_diagnostics if arm.name == 'dpt' else None),
         desc='DPT accuracy')
-    rep = report(eff_rows, times, results, args)
+    cost = dict(wall_s=time.perf_counter() - start, cpu_s=time.process_time() - cpu_start)
+    rep = report(eff_rows, times, results, args, cost)
     return rep.publish(args.work_dir)
 
 
