@@ -3,6 +3,8 @@ the curve tails that show whether training has flattened."""
 import argparse
 import json
 
+import pytest
+
 from tests.utils import load_tool
 
 
@@ -32,17 +34,25 @@ def test_report_tables_from_hand_made_results(tmp_path):
     assert 'Total: 2.0 min wall, 1.0 CPU-min' in text
 
 
-def test_from_json_rewrites_the_report_of_a_finished_run(tmp_path):
+def test_from_json_merges_finished_runs_of_distinct_seeds(tmp_path):
     bench = load_tool('analysis_tools/cdcl_benchmark')
     curve = [(i + 1, 1.0) for i in range(10)]
-    metrics = {f'{d}/mIoU': 10.0 + i for i, d in enumerate(bench.DATASETS)}
-    args = argparse.Namespace(iters=10, seeds=[0, 1], work_dir=str(tmp_path / 'run'),
-                              arms=['cdcl'], from_json=None)
-    saved = bench.report({'cdcl': [fake_run(metrics, curve)] * 2}, args, 'python run.py')
-    saved.write(args.work_dir)
-    rep = bench.main(['--from-json', str(tmp_path / 'run' / 'cdcl_benchmark.json')])
-    assert rep.command == 'python run.py'
-    assert '| cdcl | 10.00 ± 0.00 | 11.00 ± 0.00 | 12.00 ± 0.00 | 11.00 |' in rep.markdown()
-    written = json.loads((tmp_path / 'run' / 'cdcl_benchmark.json').read_text())
-    assert written['command'] == 'python run.py'
-    assert (tmp_path / 'run' / 'cdcl_benchmark.png').is_file()
+    paths = []
+    for seed, value in ((0, 10.0), (1, 14.0)):
+        metrics = {f'{d}/mIoU': value + i for i, d in enumerate(bench.DATASETS)}
+        args = argparse.Namespace(iters=10, seeds=[seed], work_dir=str(tmp_path / f's{seed}'),
+                                  arms=['cdcl'], from_json=None)
+        bench.report({'cdcl': [fake_run(metrics, curve)]}, args, f'python run.py {seed}',
+                     dict(wall_s=60.0 * (seed + 1), cpu_s=30.0)).write(args.work_dir)
+        paths.append(str(tmp_path / f's{seed}' / 'cdcl_benchmark.json'))
+    out = tmp_path / 'merged'
+    rep = bench.main(['--from-json', *paths, '--work-dir', str(out)])
+    assert rep.command == 'python run.py 0\npython run.py 1'
+    text = (out / 'cdcl_benchmark.md').read_text()
+    # (10, 14): mean 12, sample std 2 * sqrt(2)
+    assert '| cdcl | 12.00 ± 2.83 | 13.00 ± 2.83 | 14.00 ± 2.83 | 13.00 |' in text
+    assert 'n=2 seeds [0, 1]' in text and 'Total: 2.0 min wall, 1.0 CPU-min' in text
+    assert json.loads((out / 'cdcl_benchmark.json').read_text())['command'] == rep.command
+    assert (out / 'cdcl_benchmark.png').is_file()
+    with pytest.raises(ValueError, match='seed lists overlap'):
+        bench.main(['--from-json', paths[0], paths[0], '--work-dir', str(out)])

@@ -95,26 +95,55 @@ def report(results, args, command=None, cost=None):
     return rep
 
 
+def merged_report(paths):
+    """:func:`report` of the finished runs saved in ``paths`` (their seeds concatenated).
+
+    The runs must share arms and iterations. Their commands are listed one per line;
+    the cost adds the CPU time and takes the longest wall time (parallel processes).
+    """
+    saved = []
+    for path in paths:
+        with open(path) as f:
+            saved.append(json.load(f))
+    first = argparse.Namespace(**saved[0]['data']['args'])
+    results = {arm: [] for arm in saved[0]['data']['results']}
+    seeds, costs = [], []
+    for path, run in zip(paths, saved):
+        run_args = run['data']['args']
+        if run_args['iters'] != first.iters or set(run['data']['results']) != set(results):
+            raise ValueError(f'{path}: arms {sorted(run["data"]["results"])} at '
+                             f'{run_args["iters"]} iterations do not match {paths[0]} '
+                             f'({sorted(results)} at {first.iters}); merge only runs of '
+                             'the same arms and iterations')
+        for arm, runs in run['data']['results'].items():
+            results[arm] += runs
+        seeds += run_args['seeds']
+        costs.append(run['data'].get('cost'))
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f'{paths}: seed lists overlap ({seeds}); merge distinct seeds')
+    first.seeds = seeds
+    cost = None if None in costs else dict(wall_s=max(c['wall_s'] for c in costs),
+                                           cpu_s=sum(c['cpu_s'] for c in costs))
+    return report(results, first, '\n'.join(run['command'] for run in saved), cost)
+
+
 def parse_args(argv=None):
     parser = hb.benchmark_parser(__doc__, 'cdcl_benchmark')
     parser.add_argument('--iters', type=int, default=300, help='the twins use 300')
     parser.add_argument('--arms', nargs='+', default=['single', 'joint-bn', 'cdcl'],
                         choices=['single', 'joint-bn', 'cdcl'])
-    parser.add_argument('--from-json', metavar='JSON',
-                        help='only rewrite the report of a finished run from its '
-                             'cdcl_benchmark.json (same command, no training)')
+    parser.add_argument('--from-json', metavar='JSON', nargs='+',
+                        help='no training: write the report of finished runs from their '
+                             'cdcl_benchmark.json files into --work-dir (runs of the same '
+                             'arms and iterations on different seeds are merged)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.from_json:
-        with open(args.from_json) as f:
-            saved = json.load(f)
-        old = argparse.Namespace(**saved['data']['args'])
-        rep = report(saved['data']['results'], old, saved['command'],
-                     saved['data'].get('cost'))
-        return rep.publish(old.work_dir)
+        rep = merged_report(args.from_json)
+        return rep.publish(args.work_dir)
     torch.set_num_threads(1)
     start, cpu_start = time.perf_counter(), time.process_time()
     singles, joint = arms(DATASETS)
