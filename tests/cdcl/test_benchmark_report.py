@@ -51,7 +51,8 @@ def test_from_json_merges_finished_runs_of_distinct_seeds(tmp_path):
     text = (out / 'cdcl_benchmark.md').read_text()
     # (10, 14): mean 12, sample std 2 * sqrt(2)
     assert '| cdcl | 12.00 ± 2.83 | 13.00 ± 2.83 | 14.00 ± 2.83 | 13.00 |' in text
-    assert 'n=2 seeds [0, 1]' in text and 'Total: 2.0 min wall, 1.0 CPU-min' in text
+    assert 'n=2 seeds [0, 1]' in text
+    assert 'Total: 3.0 min wall, 1.0 CPU-min (one thread), summed over 2 runs.' in text
     assert json.loads((out / 'cdcl_benchmark.json').read_text())['command'] == rep.command
     assert (out / 'cdcl_benchmark.png').is_file()
     with pytest.raises(ValueError, match='seed lists overlap'):

@@ -86,7 +86,8 @@ def report(results, args, command=None, cost=None):
                   ['run', 'loss, last 10 % (previous 10 %)', 'train (s)'], tails)
     if cost:
         rep.add_text(f"Total: {cost['wall_s'] / 60:.1f} min wall, "
-                     f"{cost['cpu_s'] / 60:.1f} CPU-min (one thread).")
+                     f"{cost['cpu_s'] / 60:.1f} CPU-min (one thread)" +
+                     (f", summed over {cost['merged']} runs." if cost.get('merged') else '.'))
     for d in DATASETS:
         rep.add_bars(f'{d} mIoU', {n: per[d] for n, per in table.items() if d in per})
     for name, runs in results.items():
@@ -99,7 +100,7 @@ def merged_report(paths):
     """:func:`report` of the finished runs saved in ``paths`` (their seeds concatenated).
 
     The runs must share arms and iterations. Their commands are listed one per line;
-    the cost adds the CPU time and takes the longest wall time (parallel processes).
+    the cost adds their wall and CPU times (``merged`` = number of runs).
     """
     saved = []
     for path in paths:
@@ -122,8 +123,9 @@ def merged_report(paths):
     if len(set(seeds)) != len(seeds):
         raise ValueError(f'{paths}: seed lists overlap ({seeds}); merge distinct seeds')
     first.seeds = seeds
-    cost = None if None in costs else dict(wall_s=max(c['wall_s'] for c in costs),
-                                           cpu_s=sum(c['cpu_s'] for c in costs))
+    cost = None if None in costs else dict(wall_s=sum(c['wall_s'] for c in costs),
+                                           cpu_s=sum(c['cpu_s'] for c in costs),
+                                           merged=len(costs))
     return report(results, first, '\n'.join(run['command'] for run in saved), cost)
 
 
