@@ -11,8 +11,8 @@ trains and evaluates it per seed, records the training-loss curve, and reports
   ``<name>.png`` (metric bars with the seed spread and the training curves).
 
 Public API: :class:`Arm`, :func:`load_config`, :func:`build_runner`, :func:`train_arm`,
-:func:`frozen_feature_probe`, :func:`run_grid`,
-:func:`summarize`, :func:`mean_std`, :func:`curve_tail`, :func:`interleaved_timing`, :func:`speed_rows`,
+:func:`frozen_feature_probe`, :func:`run_grid`, :func:`summarize`, :func:`mean_std`,
+:func:`curve_tail`, :func:`interleaved_timing`, :func:`speed_rows`,
 :func:`markdown_table`, :func:`exact_command`, :func:`benchmark_parser`, :class:`Report`,
 :class:`LossCurveHook`.
 """
