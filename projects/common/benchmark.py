@@ -11,8 +11,8 @@ trains and evaluates it per seed, records the training-loss curve, and reports
   ``<name>.png`` (metric bars with the seed spread and the training curves).
 
 Public API: :class:`Arm`, :func:`load_config`, :func:`build_runner`, :func:`train_arm`,
-:func:`frozen_feature_probe`, :func:`run_grid`,
-:func:`summarize`, :func:`mean_std`, :func:`interleaved_timing`, :func:`speed_rows`,
+:func:`frozen_feature_probe`, :func:`run_grid`, :func:`summarize`, :func:`mean_std`,
+:func:`curve_tail`, :func:`interleaved_timing`, :func:`speed_rows`,
 :func:`markdown_table`, :func:`exact_command`, :func:`benchmark_parser`, :class:`Report`,
 :class:`LossCurveHook`.
 """
@@ -178,6 +178,25 @@ def mean_std(values: Sequence[float], digits: int = 1, scale: float = 1.0) -> st
     """``'mean ± std'`` of ``scale * values`` (sample std)."""
     s = summarize([scale * v for v in values])
     return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
+
+
+def curve_tail(curves: Sequence[Sequence], frac: float = 0.1) -> tuple:
+    """``(previous, last)``: mean training loss over the last ``frac`` of each curve and
+    over the ``frac`` before it, averaged over the curves (seeds).
+
+    A curve that has flattened has the two close; one still falling has ``last`` clearly
+    below ``previous``.
+    """
+    prev, last = [], []
+    for curve in curves:
+        losses = [float(loss) for _, loss in curve]
+        n = max(1, int(len(losses) * frac))
+        if len(losses) < 2 * n:
+            raise ValueError(f'curve_tail: a curve of {len(losses)} points has no two '
+                             f'windows of {n}; train longer or lower frac={frac}')
+        prev.append(statistics.mean(losses[-2 * n:-n]))
+        last.append(statistics.mean(losses[-n:]))
+    return statistics.mean(prev), statistics.mean(last)
 
 
 def interleaved_timing(fns: Dict[str, Callable], repeats: int, warmup: int = 1,

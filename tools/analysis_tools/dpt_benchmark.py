@@ -8,19 +8,23 @@ latency on one CPU thread over interleaved rounds, reported as ratios to PVT.
 Accuracy: the tiny DPT ImageNet twin (``configs/dpt/tiny/dpt-tiny_8xb128_300e_in1k.py``;
 tiny ImageNet, one shape per image at a random scale and position) trained with DePatch
 (its default) and without it (``depatch_stages`` all False = PVT's fixed patch embedding),
-same recipe and seeds; top-1 on the val split through mmpretrain's ``Accuracy``.
+same recipe and seeds; top-1 / top-5 on the val split through mmpretrain's ``Accuracy``;
+the learned DePatch boxes per stage of the trained DPT (:func:`depatch_box_stats`).
 
 Example::
 
     python tools/analysis_tools/dpt_benchmark.py --work-dir work_dirs/dpt_benchmark
 """
+import functools
 import os.path as osp
 import sys
+import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 
 import torch  # noqa: E402
+from mmengine.model import is_model_wrapper  # noqa: E402
 
 from projects.common import benchmark as hb  # noqa: E402
 from projects.common.flops import count_flops  # noqa: E402
@@ -34,27 +38,52 @@ ARMS = [
 ]
 
 
+def depatch_box_stats(backbone, images):
+    """Learned DePatch boxes of every DePatch stage of ``backbone`` on ``images``.
+
+    ``images`` (B, 3, H, W). Per stage ``i`` (1-based) the means over all patches and
+    images of the box width ``box_w`` and height ``box_h`` in input-image pixels, the
+    value both have at init (``box_init``: a zero prediction gives half the stage's
+    patch stride, see :mod:`projects.dpt.depatch`) and the centre offset ``offset``
+    (mean ``|tanh|`` of the two offset codes, in patch strides; 0 at init).
+    Keys are ``depatch<i>/<name>``.
+    """
+    img_h, img_w = images.shape[-2:]
+    stats = {}
+
+    def record(stage, module, inputs, output):
+        codes, (hp, wp) = module.predict_codes(inputs[0])
+        boxes = module.decode_boxes(codes, (hp, wp))
+        half_init = torch.relu(torch.tanh(module.wh_bias.new_tensor(module.wh_bias_init)))
+        stats.update({
+            f'depatch{stage}/box_w': float((boxes[..., 2] - boxes[..., 0]).mean()) * img_w,
+            f'depatch{stage}/box_h': float((boxes[..., 3] - boxes[..., 1]).mean()) * img_h,
+            f'depatch{stage}/box_init': float(2 * half_init) * img_w / wp,
+            f'depatch{stage}/offset': float(torch.tanh(codes[..., :2]).abs().mean())})
+
+    handles = [m.register_forward_hook(functools.partial(record, i + 1))
+               for i, m in enumerate(backbone.patch_embeds) if isinstance(m, DePatchEmbed)]
+    try:
+        with torch.no_grad():
+            backbone(images)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return stats
+
+
 def depatch_diagnostics(runner):
-    """Last DePatch on the val images: mean |tanh(offset code)| (0 at init) and mean box
-    width in pixels of its input map (1 patch = the initial width)."""
-    model = runner.model
-    last = [m for m in model.modules() if isinstance(m, DePatchEmbed)][-1]
-    widths, offsets = [], []
-
-    def hook(module, inputs, output):
-        codes, hw_shape = module.predict_codes(inputs[0])
-        boxes = module.decode_boxes(codes, hw_shape)
-        widths.append(((boxes[..., 2] - boxes[..., 0]) * inputs[0].shape[3]).mean())
-        offsets.append(torch.tanh(codes[..., :2]).abs().mean())
-
-    handle = last.register_forward_hook(hook)
+    """:func:`depatch_box_stats` of the trained model over the val images (batch means
+    weighted by batch size)."""
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     model.eval()
-    with torch.no_grad():
-        for batch in runner.val_dataloader:
-            model.extract_feat(model.data_preprocessor(batch, False)['inputs'])
-    handle.remove()
-    return dict(box_width=float(torch.stack(widths).mean()),
-                offset=float(torch.stack(offsets).mean()))
+    sums, count = {}, 0
+    for batch in runner.val_dataloader:
+        images = model.data_preprocessor(batch, False)['inputs']
+        for key, value in depatch_box_stats(model.backbone, images).items():
+            sums[key] = sums.get(key, 0.) + value * len(images)
+        count += len(images)
+    return {key: value / count for key, value in sums.items()}
 
 
 def build_pair(variant):
@@ -94,7 +123,8 @@ def efficiency(args):
     return rows, times
 
 
-def report(eff_rows, times, results, args):
+def report(eff_rows, times, results, args, cost=None):
+    """Efficiency and accuracy tables; ``cost`` = ``dict(wall_s=..., cpu_s=...)``."""
     rep = hb.Report('dpt_benchmark', 'DPT vs PVT (mmdet) in miniature')
     if eff_rows:
         rep.add_table(
@@ -102,26 +132,57 @@ def report(eff_rows, times, results, args):
             ['variant', 'input', 'params DPT / PVT (M)', 'ratio', 'GFLOPs DPT / PVT',
              'ratio', 'latency DPT / PVT (ms)', 'ratio'], eff_rows)
     if results:
-        n = len(args.seeds)
-        rows = [[a.label, hb.mean_std([r['metrics']['accuracy/top1'] for r in results[a.name]]),
-                 f"{sum(r['train_s'] for r in results[a.name]) / n:.0f}"]
-                for a in ARMS]
-        rep.add_table(f'Tiny ImageNet top-1 % (chance 10 %), mean ± sample std over n={n} '
-                      f'seeds {args.seeds}, {args.epochs} epochs',
-                      ['backbone', 'top-1', 'train (s)'], rows)
-        dpt = results['dpt']
-        rep.add_text('DePatch diagnostics (last DePatch, val images, per seed): mean '
-                     '|tanh(offset code)| ' + ', '.join(f"{r['metrics']['offset']:.3f}"
-                                                        for r in dpt) +
-                     ' (0 at init); mean box width ' +
-                     ', '.join(f"{r['metrics']['box_width']:.2f}" for r in dpt) +
-                     ' px of its input map (1 patch at init).')
-        rep.add_bars('top-1', {a.label: [r['metrics']['accuracy/top1']
-                                         for r in results[a.name]] for a in ARMS})
-        for a in ARMS:
-            rep.add_curves(a.label, [r['curve'] for r in results[a.name]])
-    rep.data = dict(efficiency=eff_rows, times=times, results=results, args=vars(args))
+        accuracy_report(rep, results, args)
+    if cost:
+        rep.add_text(f"Total: {cost['wall_s'] / 60:.1f} min wall, "
+                     f"{cost['cpu_s'] / 60:.1f} CPU-min (one thread).")
+    rep.data = dict(efficiency=eff_rows, times=times, results=results, args=vars(args),
+                    cost=cost)
     return rep
+
+
+def schedule(epochs):
+    """Overrides giving the twin ``epochs`` (>= 2) epochs: the linear warm-up lasts its
+    3 epochs (at most half the schedule), the cosine ends at ``epochs`` and the drop-path
+    warm-up lasts half the schedule, as in the twin's 40."""
+    warmup = min(3, epochs // 2)
+    return {'param_scheduler.0.end': warmup, 'param_scheduler.1.begin': warmup,
+            'param_scheduler.1.end': epochs,
+            'custom_hooks.0.warmup_epochs': max(1, epochs // 2)}
+
+
+def accuracy_report(rep, results, args):
+    """Top-1 / top-5 table with per-seed values, DePatch box table, bars and curves."""
+    n = len(args.seeds)
+    rows = []
+    for a in ARMS:
+        runs = results[a.name]
+        top1 = [r['metrics']['accuracy/top1'] for r in runs]
+        top5 = [r['metrics']['accuracy/top5'] for r in runs]
+        rows.append([a.label, hb.mean_std(top1), ', '.join(f'{v:.1f}' for v in top1),
+                     hb.mean_std(top5), ', '.join(f'{v:.1f}' for v in top5),
+                     f"{sum(r['train_s'] for r in runs) / n:.0f}",
+                     '{1:.3f} ({0:.3f})'.format(*hb.curve_tail([r['curve'] for r in runs]))])
+    rep.add_table(f'Tiny ImageNet (10 classes, chance 10 % top-1 / 50 % top-5), mean ± sample '
+                  f'std over n={n} seeds {args.seeds}, {args.epochs} epochs',
+                  ['backbone', 'top-1', 'top-1 per seed', 'top-5', 'top-5 per seed',
+                   'train (s)', 'training loss, last 10 % (previous 10 %)'], rows)
+    dpt = [r['metrics'] for r in results['dpt']]
+    stages = sorted({k.split('/')[0] for k in dpt[0] if k.startswith('depatch')})
+    box_rows = [[stage[len('depatch'):], f"{dpt[0][f'{stage}/box_init']:.1f}",
+                 hb.mean_std([m[f'{stage}/box_w'] for m in dpt], 2),
+                 hb.mean_std([m[f'{stage}/box_h'] for m in dpt], 2),
+                 hb.mean_std([m[f'{stage}/offset'] for m in dpt], 3)] for stage in stages]
+    rep.add_table('Learned DePatch boxes of the trained DPT (val images, mean over patches; '
+                  'mean ± sample std over seeds)',
+                  ['stage', 'box at init (px)', 'box width (px)', 'box height (px)',
+                   'mean abs. centre offset (patch strides, 0 at init)'], box_rows,
+                  note='Pixels of the 64x64 input image; at init every box is half its '
+                       "stage's patch stride wide and high.")
+    rep.add_bars('top-1', {a.label: [r['metrics']['accuracy/top1'] for r in results[a.name]]
+                           for a in ARMS})
+    for a in ARMS:
+        rep.add_curves(a.label, [r['curve'] for r in results[a.name]])
 
 
 def parse_args(argv=None):
@@ -132,7 +193,9 @@ def parse_args(argv=None):
                         help='input sizes HxW for the efficiency part')
     parser.add_argument('--repeats', type=int, default=10,
                         help='timed forward rounds per size')
-    parser.add_argument('--epochs', type=int, default=40, help='tiny twin epochs')
+    parser.add_argument('--epochs', type=int, default=40,
+                        help='tiny twin epochs (the twin uses 40; the cosine is stretched '
+                             'to match)')
     parser.add_argument('--skip-efficiency', action='store_true')
     parser.add_argument('--skip-accuracy', action='store_true')
     return parser.parse_args(argv)
@@ -140,15 +203,20 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.epochs < 2:
+        raise SystemExit(f'--epochs {args.epochs}: the tiny twin needs at least 2 epochs '
+                         '(one of linear warm-up, one of cosine); pass --epochs 2 or more.')
     torch.set_num_threads(1)
+    start, cpu_start = time.perf_counter(), time.process_time()
     eff_rows, times = ([], {}) if args.skip_efficiency else efficiency(args)
     results = {} if args.skip_accuracy else hb.run_grid(
         ARMS, args.seeds,
         lambda arm, seed: hb.train_arm(
-            arm, args.work_dir, seed, args.epochs,
+            arm, args.work_dir, seed, args.epochs, extra=schedule(args.epochs),
             probe=depatch_diagnostics if arm.name == 'dpt' else None),
         desc='DPT accuracy')
-    rep = report(eff_rows, times, results, args)
+    cost = dict(wall_s=time.perf_counter() - start, cpu_s=time.process_time() - cpu_start)
+    rep = report(eff_rows, times, results, args, cost)
     return rep.publish(args.work_dir)
 
 
