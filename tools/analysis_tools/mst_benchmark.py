@@ -19,6 +19,8 @@ Examples::
     python tools/analysis_tools/mst_benchmark.py quality --epochs 30 --work-dir work_dirs/mst_benchmark
     python tools/analysis_tools/mst_benchmark.py speed --work-dir work_dirs/mst_benchmark
 """
+import json
+import os
 import os.path as osp
 import sys
 import time
@@ -85,16 +87,31 @@ def probe(runner):
 
 
 def quality_run(args):
+    """Every (arm, seed) run of the grid; each run's result is kept in
+    ``<work_dir>/<arm>_seed<seed>/result.json`` and reused by a later call with the same
+    settings, so seeds can run as separate processes and an interrupted grid resumes."""
     extra = {'train_dataloader.dataset.indices': args.train_images} \
         if args.train_images else None
+    settings = dict(epochs=args.epochs, train_images=args.train_images)
 
     def run(arm, seed):
+        path = osp.join(args.work_dir, f'{arm.name}_seed{seed}', 'result.json')
+        if osp.isfile(path):
+            with open(path) as f:
+                kept = json.load(f)
+            if kept.get('settings') == settings:
+                return kept['result']
         if arm.name == 'random':
             runner = hb.build_runner(arm, args.work_dir, seed, extra=extra)
             runner.model.init_weights()
-            return dict(metrics=probe(runner), curve=[], train_s=0.)
-        return hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
-                            extra=extra, probe=probe)
+            result = dict(metrics=probe(runner), curve=[], train_s=0.)
+        else:
+            result = hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
+                                  extra=extra, probe=probe)
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        with open(path, 'w') as f:
+            json.dump(dict(settings=settings, result=result), f)
+        return result
 
     return hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'MST quality')
 
