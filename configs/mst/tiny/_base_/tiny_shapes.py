@@ -4,23 +4,15 @@
 # the image label (the large shape), and the dense per-patch probe on the label maps
 # (FrozenPatchTestLoop + PatchProbeMIoU, projects/mst/dense_probe.py). Names carry the
 # shapes_ prefix; tools/analysis_tools/mst_benchmark.py assigns them to the real keys.
+_base_ = ['./tiny_pretrain.py']
+
 shapes_data_root = 'data/tiny/shapes/'
 shapes_classes = ('circle', 'square', 'triangle', 'star', 'cross', 'hexagon')
 shapes_seg_classes = ('background', ) + shapes_classes
-shapes_patch_size = 4
+shapes_patch_size = _base_.tiny_pt_patch_size
 
-shapes_pretrain_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='MSTMultiCrop',
-        patch_size=shapes_patch_size,
-        global_crop_size=32,
-        local_crop_size=16,
-        num_local_crops=2,
-        global_crop_scale=(0.4, 1.0),
-        local_crop_scale=(0.1, 0.4)),
-    dict(type='PackInputs')
-]
+# the tiny twins' multi-crop views (2 x 32 global, 2 x 16 local crops, 4x4 patches)
+shapes_pretrain_pipeline = _base_.tiny_pt_train_pipeline
 shapes_test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 shapes_seg_pipeline = [
     dict(type='LoadImageFromFile'),
