@@ -16,7 +16,9 @@ interleaved rounds, process CPU time, ratio to DINO.
 
 Examples::
 
-    python tools/analysis_tools/mst_benchmark.py quality --epochs 30 --work-dir work_dirs/mst_benchmark
+    python tools/analysis_tools/mst_benchmark.py quality --epochs 12 --work-dir work_dirs/mst_benchmark
+    python tools/analysis_tools/mst_benchmark.py quality --epochs 12 --seeds 1 --arms mst
+    python tools/analysis_tools/mst_benchmark.py quality --epochs 12 --kept-only
     python tools/analysis_tools/mst_benchmark.py speed --work-dir work_dirs/mst_benchmark
 """
 import json
@@ -101,6 +103,8 @@ def quality_run(args):
                 kept = json.load(f)
             if kept.get('settings') == settings:
                 return kept['result']
+        if args.kept_only:
+            return None
         if arm.name == 'random':
             runner = hb.build_runner(arm, args.work_dir, seed, extra=extra)
             runner.model.init_weights()
@@ -113,7 +117,9 @@ def quality_run(args):
             json.dump(dict(settings=settings, result=result), f)
         return result
 
-    return hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'MST quality')
+    results = hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'MST quality')
+    results = {name: [r for r in runs if r is not None] for name, runs in results.items()}
+    return {name: runs for name, runs in results.items() if runs}
 
 
 METRICS = (('20-NN top-1', 'knn_top1'), ('linear top-1', 'linear_top1'),
@@ -123,14 +129,13 @@ METRICS = (('20-NN top-1', 'knn_top1'), ('linear top-1', 'linear_top1'),
 def quality_report(results, args):
     rep = hb.Report('mst_quality', 'MST vs DINO in miniature (tiny shape scenes, frozen '
                     'student)')
-    rows = [[ARMS[name].label, 0 if name == 'random' else args.epochs,
+    rows = [[ARMS[name].label, len(runs), 0 if name == 'random' else args.epochs,
              f"{sum(r['train_s'] for r in runs) / len(runs):.0f}"] +
             [hb.mean_std([r['metrics'][key] for r in runs]) for _, key in METRICS]
             for name, runs in results.items()]
     rep.add_table(f'Val images, % (image label: chance 16.7 %; patch labels: 7 classes, '
-                  f'73 % background), mean ± sample std over n={len(args.seeds)} seeds '
-                  f'{args.seeds}',
-                  ['arm', 'epochs', 'train (s)'] + [m for m, _ in METRICS], rows)
+                  f'73 % background), mean ± sample std over the n seeds of {args.seeds}',
+                  ['arm', 'n', 'epochs', 'train (s)'] + [m for m, _ in METRICS], rows)
     for metric, key in METRICS:
         rep.add_bars(metric, {ARMS[n].label: [r['metrics'][key] for r in runs]
                               for n, runs in results.items()})
@@ -183,6 +188,8 @@ def parse_args(argv=None):
     parser.add_argument('--arms', nargs='+', choices=list(ARMS), default=list(ARMS))
     parser.add_argument('--train-images', type=int, default=0,
                         help='quality: use only this many training images (0: all)')
+    parser.add_argument('--kept-only', action='store_true',
+                        help='quality: report the kept results only, run nothing')
     parser.add_argument('--batch-size', type=int, default=16, help='speed: images per step')
     parser.add_argument('--repeats', type=int, default=5, help='speed: timed rounds')
     return parser.parse_args(argv)
