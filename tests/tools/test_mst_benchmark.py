@@ -37,6 +37,13 @@ def test_quality_and_speed_reports(tiny_data, tmp_path):
         assert 0 <= runs[0]['metrics']['knn_top1'] <= 100 and runs[0]['curve']
         assert all(0 < runs[0]['metrics'][k] <= 100 for k in ('dense_acc', 'dense_miou'))
     assert '20-NN top-1' in rep.markdown() and 'dense patch mIoU' in rep.markdown()
+    # the kept per-run results are reported again without training; other settings are not
+    again = tool.main(['quality', '--arms', 'dino', 'mst', '--seeds', '0', '--epochs', '2',
+                       '--train-images', '16', '--kept-only', '--work-dir', str(tmp_path)])
+    assert again.data['results'] == data['results']
+    with pytest.raises(SystemExit, match='no kept results'):
+        tool.main(['quality', '--arms', 'dino', '--seeds', '0', '--epochs', '3',
+                   '--train-images', '16', '--kept-only', '--work-dir', str(tmp_path)])
     rep = tool.main(['speed', '--batch-size', '2', '--repeats', '1',
                      '--work-dir', str(tmp_path)])
     assert 'ratio to DINO' in rep.markdown() and (tmp_path / 'mst_speed.md').exists()

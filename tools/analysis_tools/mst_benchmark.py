@@ -119,7 +119,12 @@ def quality_run(args):
 
     results = hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'MST quality')
     results = {name: [r for r in runs if r is not None] for name, runs in results.items()}
-    return {name: runs for name, runs in results.items() if runs}
+    results = {name: runs for name, runs in results.items() if runs}
+    if not results:
+        raise SystemExit(f'mst_benchmark: no kept results in {args.work_dir} for '
+                         f'{settings}; run quality without --kept-only (same --epochs and '
+                         '--train-images) first')
+    return results
 
 
 METRICS = (('20-NN top-1', 'knn_top1'), ('linear top-1', 'linear_top1'),
