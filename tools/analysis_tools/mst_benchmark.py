@@ -1,21 +1,28 @@
 """MST vs DINO in miniature: frozen-feature quality of the arms and training-step speed.
 
-``quality``: pre-train arms of the tiny MST twin on tiny ImageNet (10 classes, 400 train /
-100 val 64x64 images, 32x32 global crops, 4x4 patches) and judge the frozen [CLS] feature by
-20-NN (T 0.07) and a linear probe (L-BFGS logistic regression), train split as bank, val split
-as queries. Arms (spec section 8): random initialisation (the floor), DINO (no masking, no
-decoder), DINO + random masking (same expected ratio), MST, MST without the decoder, MST
-without attention guidance (random candidate set + decoder). The dense per-patch probe of the
-spec needs a data set with per-pixel labels and is not part of this benchmark.
+``quality``: pre-train arms of the tiny MST twin on the tiny shape scenes (spec section 8:
+6 shape classes, 400 train / 100 val 32x32 images with per-pixel label maps, 32x32 global
+crops, 4x4 patches; ``configs/mst/tiny/_base_/tiny_shapes.py``) and judge the frozen
+student by three probes, train split as bank, val split as queries: 20-NN (T 0.07) and a
+linear probe (L-BFGS logistic regression) on the [CLS] feature for the image label (the
+large shape), and the dense per-patch probe (a linear classifier on the patch tokens
+predicting each 4x4 patch's majority class of 7, background included; patch accuracy and
+mIoU, :mod:`projects.mst.dense_probe`). Arms: random initialisation (the floor), DINO (no
+masking, no decoder), DINO + random masking (same expected ratio), MST, MST without the
+decoder, MST without attention guidance (random candidate set + decoder).
 
 ``speed``: one optimiser step of the tiny MST model vs the tiny DINO arm on the same batch,
 interleaved rounds, process CPU time, ratio to DINO.
 
 Examples::
 
-    python tools/analysis_tools/mst_benchmark.py quality --epochs 30 --work-dir work_dirs/mst_benchmark
+    python tools/analysis_tools/mst_benchmark.py quality --epochs 12 --work-dir work_dirs/mst_benchmark
+    python tools/analysis_tools/mst_benchmark.py quality --epochs 12 --seeds 1 --arms mst
+    python tools/analysis_tools/mst_benchmark.py quality --epochs 12 --kept-only
     python tools/analysis_tools/mst_benchmark.py speed --work-dir work_dirs/mst_benchmark
 """
+import json
+import os
 import os.path as osp
 import sys
 import time
@@ -24,23 +31,35 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 
 import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 
 from projects.common import benchmark as hb  # noqa: E402
 
 TINY = 'configs/mst/tiny/mst_deit-small-p16_16xb64-amp-coslr-100e_in1k.py'
+SHAPES = 'configs/mst/tiny/_base_/tiny_shapes.py'
 NO_MASK = {'model.masker.low_attn_ratio': 0.0}
 NO_DEC = {'model.head.restore_loss.loss_weight': 0.0}
 RANDOM = {'model.masker.guidance': 'random'}
 
 
-def stretch_schedule(cfg, seed):
-    """Cosine lr decay over the benchmark's epochs (the twin's schedule ends at its own)."""
+def shapes_setup(cfg, seed):
+    """Shape-scene data for training and the probes; cosine lr decay over the benchmark's
+    epochs (the twin's schedule ends at its own)."""
     epochs = cfg.train_cfg.max_epochs
     cfg.param_scheduler[1].update(T_max=epochs - 1, end=epochs)
+    shapes = Config.fromfile(SHAPES)
+    indices = cfg.train_dataloader.dataset.get('indices')
+    cfg.train_dataloader = shapes.shapes_train_dataloader
+    if indices:
+        cfg.train_dataloader.dataset.indices = indices
+    cfg.test_dataloader = shapes.shapes_test_dataloader
+    cfg.test_cfg.bank_dataloader = shapes.shapes_bank_dataloader
+    cfg.shapes_dense_test_cfg = shapes.shapes_dense_test_cfg
+    cfg.shapes_seg_test_dataloader = shapes.shapes_seg_test_dataloader
 
 
 def _arm(name, label, options=None):
-    return hb.Arm(name, TINY, label, options or {}, modify=stretch_schedule)
+    return hb.Arm(name, TINY, label, options or {}, modify=shapes_setup)
 
 
 ARMS = {
@@ -54,37 +73,75 @@ ARMS = {
 
 
 def probe(runner):
+    """20-NN and linear top-1 of the [CLS] feature, dense per-patch probe of the tokens."""
+    from projects.mst.dense_probe import dense_patch_probe, extract_patches
     cfg = runner.cfg
-    return hb.frozen_feature_probe(runner, cfg.test_cfg.bank_dataloader.to_dict(),
-                                   cfg.test_dataloader.to_dict())
+    metrics = hb.frozen_feature_probe(runner, cfg.test_cfg.bank_dataloader.to_dict(),
+                                      cfg.test_dataloader.to_dict())
+    dense = cfg.shapes_dense_test_cfg
+    train = extract_patches(runner.model, runner.build_dataloader(
+        dense.bank_dataloader.to_dict()), dense.patch_size, dense.num_classes)
+    test = extract_patches(runner.model, runner.build_dataloader(
+        cfg.shapes_seg_test_dataloader.to_dict()), dense.patch_size, dense.num_classes)
+    scores = dense_patch_probe(*train, *test, dense.num_classes)
+    metrics.update(dense_acc=scores['acc'], dense_miou=scores['miou'])
+    return metrics
 
 
 def quality_run(args):
+    """Every (arm, seed) run of the grid; each run's result is kept in
+    ``<work_dir>/<arm>_seed<seed>/result.json`` and reused by a later call with the same
+    settings, so seeds can run as separate processes and an interrupted grid resumes."""
     extra = {'train_dataloader.dataset.indices': args.train_images} \
         if args.train_images else None
+    settings = dict(epochs=args.epochs, train_images=args.train_images)
 
     def run(arm, seed):
+        path = osp.join(args.work_dir, f'{arm.name}_seed{seed}', 'result.json')
+        if osp.isfile(path):
+            with open(path) as f:
+                kept = json.load(f)
+            if kept.get('settings') == settings:
+                return kept['result']
+        if args.kept_only:
+            return None
         if arm.name == 'random':
             runner = hb.build_runner(arm, args.work_dir, seed, extra=extra)
             runner.model.init_weights()
-            return dict(metrics=probe(runner), curve=[], train_s=0.)
-        return hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
-                            extra=extra, probe=probe)
+            result = dict(metrics=probe(runner), curve=[], train_s=0.)
+        else:
+            result = hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
+                                  extra=extra, probe=probe)
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        with open(path, 'w') as f:
+            json.dump(dict(settings=settings, result=result), f)
+        return result
 
-    return hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'MST quality')
+    results = hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'MST quality')
+    results = {name: [r for r in runs if r is not None] for name, runs in results.items()}
+    results = {name: runs for name, runs in results.items() if runs}
+    if not results:
+        raise SystemExit(f'mst_benchmark: no kept results in {args.work_dir} for '
+                         f'{settings}; run quality without --kept-only (same --epochs and '
+                         '--train-images) first')
+    return results
+
+
+METRICS = (('20-NN top-1', 'knn_top1'), ('linear top-1', 'linear_top1'),
+           ('dense patch acc', 'dense_acc'), ('dense patch mIoU', 'dense_miou'))
 
 
 def quality_report(results, args):
-    rep = hb.Report('mst_quality', 'MST vs DINO in miniature (tiny ImageNet, frozen [CLS])')
-    rows = [[ARMS[name].label, 0 if name == 'random' else args.epochs,
-             f"{sum(r['train_s'] for r in runs) / len(runs):.0f}",
-             hb.mean_std([r['metrics']['knn_top1'] for r in runs]),
-             hb.mean_std([r['metrics']['linear_top1'] for r in runs])]
+    rep = hb.Report('mst_quality', 'MST vs DINO in miniature (tiny shape scenes, frozen '
+                    'student)')
+    rows = [[ARMS[name].label, len(runs), 0 if name == 'random' else args.epochs,
+             f"{sum(r['train_s'] for r in runs) / len(runs):.0f}"] +
+            [hb.mean_std([r['metrics'][key] for r in runs]) for _, key in METRICS]
             for name, runs in results.items()]
-    rep.add_table(f'Top-1 % on the val images (chance 10 %), mean ± sample std over '
-                  f'n={len(args.seeds)} seeds {args.seeds}',
-                  ['arm', 'epochs', 'train (s)', '20-NN top-1', 'linear top-1'], rows)
-    for metric, key in (('20-NN top-1', 'knn_top1'), ('linear top-1', 'linear_top1')):
+    rep.add_table(f'Val images, % (image label: chance 16.7 %; patch labels: 7 classes, '
+                  f'73 % background), mean ± sample std over the n seeds of {args.seeds}',
+                  ['arm', 'n', 'epochs', 'train (s)'] + [m for m, _ in METRICS], rows)
+    for metric, key in METRICS:
         rep.add_bars(metric, {ARMS[n].label: [r['metrics'][key] for r in runs]
                               for n, runs in results.items()})
     for name, runs in results.items():
@@ -136,6 +193,8 @@ def parse_args(argv=None):
     parser.add_argument('--arms', nargs='+', choices=list(ARMS), default=list(ARMS))
     parser.add_argument('--train-images', type=int, default=0,
                         help='quality: use only this many training images (0: all)')
+    parser.add_argument('--kept-only', action='store_true',
+                        help='quality: report the kept results only, run nothing')
     parser.add_argument('--batch-size', type=int, default=16, help='speed: images per step')
     parser.add_argument('--repeats', type=int, default=5, help='speed: timed rounds')
     return parser.parse_args(argv)

@@ -26,6 +26,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from tiny_datasets import coco, imagenet, lvis, openimages  # noqa: E402
 from tiny_datasets import video_text  # noqa: E402
 from tiny_datasets import reid  # noqa: E402
+from tiny_datasets import shapes  # noqa: E402
 from tiny_datasets import segmentation as seg  # noqa: E402
 from tiny_datasets.common import is_complete, publish, write_marker  # noqa: E402
 
@@ -42,6 +43,7 @@ DATASETS = {
                seg.num_images(name))
         for name in ('cityscapes', 'bdd100k', 'camvid', 'coco_stuff164k')
     },
+    'shapes': ('shapes', shapes.VERSION, shapes.generate, shapes.num_images()),
     'openimages': ('OpenImages', openimages.VERSION, openimages.generate,
                    openimages.num_images()),
     'msrvtt': ('msrvtt', video_text.VERSION, video_text.generate_msrvtt,
