@@ -26,6 +26,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from tiny_datasets import coco, imagenet, lvis, openimages  # noqa: E402
 from tiny_datasets import video_text  # noqa: E402
 from tiny_datasets import reid  # noqa: E402
+from tiny_datasets import scenes  # noqa: E402
 from tiny_datasets import segmentation as seg  # noqa: E402
 from tiny_datasets.common import is_complete, publish, write_marker  # noqa: E402
 
@@ -53,6 +54,8 @@ DATASETS = {
                reid.num_images(name))
         for name in ('market1501', 'msmt17', 'luperson')
     },
+    'univip_scenes': ('univip_scenes', scenes.VERSION, scenes.generate,
+                      scenes.num_images()),
 }
 """Every dataset the generator can write, by the name ``--only`` takes."""
 
