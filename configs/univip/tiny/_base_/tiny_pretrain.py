@@ -18,9 +18,9 @@ tiny_pt_model = dict(
     backbone=dict(depth=18, stem_channels=16, base_channels=16,
                   norm_cfg=dict(type='BN')),
     neck=dict(in_channels=128, hid_channels=256, out_channels=64,
-              norm_cfg=dict(type='BN')),
+              norm_cfg=dict(type='BN1d')),
     head=dict(predictor=dict(in_channels=64, hid_channels=256, out_channels=64,
-                             norm_cfg=dict(type='BN'))))
+                             norm_cfg=dict(type='BN1d'))))
 
 tiny_pt_sampler = dict(
     num_instances=tiny_pt_num_instances, scene_size=64, instance_size=32,
