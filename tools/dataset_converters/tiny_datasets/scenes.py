@@ -6,9 +6,10 @@ On-disk layout (``UniVIPProposalDataset`` plus ground truth for the probes)::
     annotations/proposals_train.json   UniVIP proposals JSON (metainfo + data_list)
     annotations/scenes_{train,val}.json  per image: objects [{bbox xyxy, label, area}]
 
-Each scene holds 2-4 non-overlapping objects of 10 classes (class = shape + hue, the
-tiny ImageNet styles) on a textured background, so a scene is non-iconic: no single
-object fills it. Proposals stand in for selective search: every ground-truth box,
+Each scene holds 2-4 non-overlapping objects of 10 classes on a textured background, so
+a scene is non-iconic: no single object fills it. The class is the shape alone (the tiny
+ImageNet shapes); every object gets a random hue, so colour statistics, which even a
+random network pools, do not give the class away. Proposals stand in for selective search: every ground-truth box,
 jittered by up to 15 % of its side, plus 2-4 random distractor boxes, in a shuffled
 (rank) order. The scene label for the probes is the class with the largest area; the
 multi-label target is the set of classes present.
@@ -22,7 +23,7 @@ from .common import (dump_json, fill, hsv_to_rgb, make_rng, polygon_mask, round_
                      save_image, shape_polygons, texture, to_uint8)
 from .imagenet import CLASS_STYLE
 
-VERSION = 'univip-scenes-1'
+VERSION = 'univip-scenes-2'
 SIZE = 64
 NUM_IMAGES = dict(train=1000, val=300)
 NUM_CLASSES = len(CLASS_STYLE)
@@ -53,7 +54,7 @@ def draw_scene(rng, size=SIZE):
     objects = []
     for _ in range(int(rng.integers(2, 5))):
         label = int(rng.integers(NUM_CLASSES))
-        shape, hue = CLASS_STYLE[label]
+        shape = CLASS_STYLE[label][0]
         for _ in range(30):
             radius = rng.uniform(7, 14)
             cx, cy = rng.uniform(radius, size - radius, 2)
@@ -67,7 +68,7 @@ def draw_scene(rng, size=SIZE):
                    float(ys.max() + 1)]
             if any(_overlaps(box, o['bbox']) for o in objects):
                 continue
-            colour = hsv_to_rgb(hue + rng.normal(0, 0.02), rng.uniform(0.55, 1.0),
+            colour = hsv_to_rgb(rng.random(), rng.uniform(0.55, 1.0),
                                 rng.uniform(0.6, 1.0))
             fill(img, mask, colour, rng, noise=6, shade=0.25)
             objects.append(dict(bbox=box, label=label, area=int(mask.sum())))
