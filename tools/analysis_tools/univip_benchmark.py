@@ -172,9 +172,14 @@ def quality_run(args):
         if arm.name == 'random':
             runner = hb.build_runner(arm, args.work_dir, seed, extra=extra)
             runner.model.init_weights()
-            return dict(metrics=probe(runner), curve=[], train_s=0.)
-        return hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
-                            extra=extra, probe=probe)
+            result = dict(metrics=probe(runner), curve=[], train_s=0.)
+        else:
+            result = hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
+                                  extra=extra, probe=probe)
+        # one line per finished arm-seed, so an interrupted grid keeps what it measured
+        with open(osp.join(args.work_dir, 'univip_quality_runs.jsonl'), 'a') as f:
+            f.write(json.dumps(dict(arm=arm.name, seed=seed, **result)) + '\n')
+        return result
 
     return hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'UniVIP quality')
 
