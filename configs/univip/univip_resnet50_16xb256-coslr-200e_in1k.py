@@ -33,35 +33,10 @@ model = dict(
     ot_weights='scene',
     loss_weights=dict(scene=1.0, scene_instance=1.0, instance=1.0))
 
-# BYOL's T1 / T2 after the crop (the sampler crops and resizes)
-view_pipeline1 = [
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2,
-                 hue=0.1)
-        ],
-        prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=1.),
-    dict(type='Solarize', thr=128, prob=0.),
-]
-view_pipeline2 = [
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2,
-                 hue=0.1)
-        ],
-        prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.1),
-    dict(type='Solarize', thr=128, prob=0.2),
-]
+# BYOL's T1 / T2 of mmpretrain's BYOL data config without their RandomResizedCrop (the sampler
+# crops and resizes)
+view_pipeline1 = _base_.view_pipeline1[1:]
+view_pipeline2 = _base_.view_pipeline2[1:]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
