@@ -27,14 +27,17 @@ LARS_EXCLUDE = dict(decay_mult=0, lars_exclude=True)
 def _views(first):
     """BYOL T1 (first=True) / T2 after the crop (ORL's augmentations, spec section 2)."""
     return [
-        ('[0]', dict(type='RandomFlip', prob=0.5)),
+        ('|types', ['RandomFlip', 'RandomApply', 'RandomGrayscale', 'GaussianBlur',
+                    'Solarize']),
+        ('[0].prob', 0.5),
         ('[1].prob', 0.8),
-        ('[1].transforms[0]', dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                                   saturation=0.2, hue=0.1)),
+        ('[1].transforms[0].type', 'ColorJitter'),
+        ('[1].transforms[0].brightness', 0.4),
+        ('[1].transforms[0].contrast', 0.4),
+        ('[1].transforms[0].saturation', 0.2),
+        ('[1].transforms[0].hue', 0.1),
         ('[2].prob', 0.2),
-        ('[3].type', 'GaussianBlur'),
         ('[3].prob', 1.0 if first else 0.1),
-        ('[4].type', 'Solarize'),
         ('[4].prob', 0.0 if first else 0.2),
     ]
 
