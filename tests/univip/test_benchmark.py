@@ -49,13 +49,13 @@ def test_merge_refuses_runs_of_different_epochs(tmp_path):
 def test_quality_merge_and_speed_reports(tiny_data, tmp_path):
     tool = load_tool('analysis_tools/univip_benchmark')
     for seed in (0, 1):
-        tool.main(['quality', '--arms', 'byol', 'univip', '--seeds', str(seed),
-                   '--epochs', '2', '--train-images', '16',
+        tool.main(['quality', '--arms', 'univip', '--seeds', str(seed),
+                   '--epochs', '2', '--train-images', '64', '--probe-images', '60',
                    '--work-dir', str(tmp_path / f's{seed}')])
     rep = tool.main(['merge', '--inputs', str(tmp_path / 's0'), str(tmp_path / 's1'),
                      '--work-dir', str(tmp_path)])
     data = json.loads((tmp_path / 'univip_quality.json').read_text())['data']
-    assert data['args']['seeds'] == [0, 1]
+    assert data['args']['seeds'] == [0, 1] and set(data['results']) == {'univip'}
     for runs in data['results'].values():
         assert len(runs) == 2 and runs[0]['curve']
         for key in ('scene', 'instance', 'multilabel'):

@@ -70,13 +70,15 @@ PROBES = (('scene', 'scene top-1'), ('instance', 'instance top-1'),
           ('multilabel', 'multi-label mAP'))
 
 
-def load_probe_data(root=SCENES, instance_size=32):
+def load_probe_data(root=SCENES, instance_size=32, limit=0):
     """Per split: scene images (N, H, W, 3) BGR uint8, dominant labels (N,), multi-hot
-    labels (N, C), object crops (M, s, s, 3) and their labels (M,)."""
+    labels (N, C), object crops (M, s, s, 3) and their labels (M,); the first ``limit``
+    scenes of each split (0: all)."""
     data = {}
     for split in ('train', 'val'):
         with open(osp.join(root, 'annotations', f'scenes_{split}.json')) as f:
             scenes = json.load(f)['data_list']
+        scenes = scenes[:limit] if limit else scenes
         imgs, dominant, multi, crops, crop_labels = [], [], [], [], []
         for scene in scenes:
             img = mmcv.imread(osp.join(root, split, scene['img_path']))
@@ -161,7 +163,7 @@ def _model(runner):
 
 
 def quality_run(args):
-    data = load_probe_data()
+    data = load_probe_data(limit=args.probe_images)
     extra = {'train_dataloader.dataset.indices': args.train_images} \
         if args.train_images else None
 
@@ -266,7 +268,10 @@ def parse_args(argv=None):
     parser.add_argument('--epochs', type=int, default=10, help='pre-training epochs')
     parser.add_argument('--arms', nargs='+', choices=list(ARMS), default=list(ARMS))
     parser.add_argument('--train-images', type=int, default=0,
-                        help='quality: pre-train on only this many scenes (0: all)')
+                        help='quality: pre-train on only this many scenes (0: all; at least '
+                        'one batch of 32)')
+    parser.add_argument('--probe-images', type=int, default=0,
+                        help='quality: probe on only this many scenes per split (0: all)')
     parser.add_argument('--batch-size', type=int, default=32, help='speed: images per step')
     parser.add_argument('--repeats', type=int, default=5, help='speed: timed rounds')
     return parser.parse_args(argv)
