@@ -13,8 +13,9 @@ fitted on the training scenes and scored on the val scenes:
 Arms: random initialisation (the floor), BYOL (scene-scene term only), BYOL + scene-instance,
 full UniVIP, UniVIP with uniform OT marginals (1/K instead of the scene-affinity weights).
 
-``merge``: one quality report from runs made separately (e.g. one process per seed, run
-side by side): ``--inputs`` names their work dirs; seeds and per-arm runs are concatenated.
+``merge``: one quality report from runs made separately (e.g. one process per seed or per
+group of arms, run side by side): ``--inputs`` names their work dirs; each arm's runs are
+concatenated in input order.
 
 ``speed``: one optimiser step of the tiny UniVIP model vs its BYOL arm on the same batch,
 interleaved rounds, process CPU time, ratio to BYOL.
@@ -213,7 +214,7 @@ def merge_runs(args):
     for folder in args.inputs:
         with open(osp.join(folder, 'univip_quality.json')) as f:
             data = json.load(f)['data']
-        seeds += data['args']['seeds']
+        seeds += [s for s in data['args']['seeds'] if s not in seeds]
         epochs.add(data['args']['epochs'])
         for name, runs in data['results'].items():
             results.setdefault(name, []).extend(runs)
