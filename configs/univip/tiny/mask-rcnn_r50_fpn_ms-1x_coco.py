@@ -25,11 +25,8 @@ model = dict(
         mask_roi_extractor=dict(out_channels=32),
         mask_head=dict(in_channels=32, conv_out_channels=32,
                        num_classes=len(classes), norm_cfg=norm_cfg)),
-    train_cfg=dict(
-        rpn_proposal=dict(nms_pre=100, max_per_img=50),
-        rcnn=dict(sampler=dict(num=32))),
-    test_cfg=dict(
-        rpn=dict(nms_pre=100, max_per_img=50), rcnn=dict(max_per_img=20)))
+    train_cfg=_base_.tiny_det_model.train_cfg,
+    test_cfg=_base_.tiny_det_model.test_cfg)
 train_pipeline = _base_.tiny_det_train_pipeline
 test_pipeline = _base_.tiny_det_test_pipeline
 train_dataloader = _base_.tiny_det_train_dataloader
