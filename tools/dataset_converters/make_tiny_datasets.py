@@ -29,6 +29,7 @@ from tiny_datasets import reid  # noqa: E402
 from tiny_datasets import shapes  # noqa: E402
 from tiny_datasets import segmentation as seg  # noqa: E402
 from tiny_datasets.common import is_complete, publish, write_marker  # noqa: E402
+from tiny_datasets import scenes  # noqa: E402
 
 DATASETS = {
     # name: (folder, version, generate(root, progress), number of images)
@@ -55,6 +56,8 @@ DATASETS = {
                reid.num_images(name))
         for name in ('market1501', 'msmt17', 'luperson')
     },
+    'univip_scenes': ('univip_scenes', scenes.VERSION, scenes.generate,
+                      scenes.num_images()),
 }
 """Every dataset the generator can write, by the name ``--only`` takes."""
 
