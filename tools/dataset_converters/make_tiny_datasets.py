@@ -26,10 +26,9 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from tiny_datasets import coco, imagenet, lvis, openimages  # noqa: E402
 from tiny_datasets import video_text  # noqa: E402
 from tiny_datasets import reid  # noqa: E402
-from tiny_datasets import shapes  # noqa: E402
+from tiny_datasets import scenes, shapes  # noqa: E402
 from tiny_datasets import segmentation as seg  # noqa: E402
 from tiny_datasets.common import is_complete, publish, write_marker  # noqa: E402
-from tiny_datasets import scenes  # noqa: E402
 
 DATASETS = {
     # name: (folder, version, generate(root, progress), number of images)
