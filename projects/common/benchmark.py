@@ -11,7 +11,7 @@ trains and evaluates it per seed, records the training-loss curve, and reports
   ``<name>.png`` (metric bars with the seed spread and the training curves).
 
 Public API: :class:`Arm`, :func:`load_config`, :func:`build_runner`, :func:`train_arm`,
-:func:`frozen_feature_probe`, :func:`run_grid`,
+:func:`frozen_feature_probe`, :func:`run_grid`, :func:`block_means`,
 :func:`summarize`, :func:`mean_std`, :func:`interleaved_timing`, :func:`speed_rows`,
 :func:`markdown_table`, :func:`exact_command`, :func:`benchmark_parser`, :class:`Report`,
 :class:`LossCurveHook`.
@@ -163,6 +163,23 @@ def run_grid(arms: Sequence[Arm], seeds: Sequence[int], run: Callable,
                 results[arm.name].append(run(arm, seed))
                 bar.update()
     return results
+
+
+def block_means(curve: Sequence[Sequence[float]], size: int,
+                offset: int = 0) -> List[tuple]:
+    """Mean loss of each run of ``size`` points of ``[(iter, loss), ...]``.
+
+    Returns ``[(last iter of the block + offset, mean), ...]`` (a trailing shorter block
+    included): with ``size`` = iterations per epoch, the per-epoch training loss, whose
+    flattening is easier to judge than the per-batch noise. ``offset`` shifts the
+    iterations (a second stage drawn after the first).
+    """
+    if size < 1:
+        raise ValueError(f'block_means: size must be >= 1, got {size}')
+    curve = list(curve)
+    return [(curve[min(i + size, len(curve)) - 1][0] + offset,
+             statistics.mean(loss for _, loss in curve[i:i + size]))
+            for i in range(0, len(curve), size)]
 
 
 def summarize(values: Sequence[float]) -> dict:

@@ -147,8 +147,13 @@ def report(results, times, args, seconds):
     rep.add_text('Per seed (AP / APr / APc / APf, %):\n\n' + per_seed)
     for m in ('AP', 'APr'):
         rep.add_bars(m, {k: [100 * lvis(r)[m] for r in runs] for k, runs in results.items()})
+    # per-epoch mean loss; stage 2 drawn after the stage-1 iterations it starts from
     for k, runs in results.items():
-        rep.add_curves(LABELS[k], [r['curve'] for r in runs])
+        epochs = args.stage1_epochs if k == 'stage1' else args.stage2_epochs
+        rep.add_curves(LABELS[k], [hb.block_means(
+            r['curve'], max(1, len(r['curve']) // epochs),
+            0 if k == 'stage1' else len(first['curve'])) for r, first in zip(
+                runs, results.get('stage1', [dict(curve=[])] * len(runs)))])
     if times:
         rep.add_table('RoI-head training step (Shared2FC, 1230 classes, 512 RoIs, 1 CPU '
                       f'thread; median of {args.speed_repeats} interleaved rounds)',

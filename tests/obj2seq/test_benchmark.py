@@ -1,0 +1,34 @@
+"""Pieces of the miniature benchmark (tools/analysis_tools/obj2seq_benchmark.py)."""
+import numpy as np
+import pytest
+
+from tests.utils import load_tool
+
+
+def test_chance_map_is_the_expected_map_of_random_scores():
+    tool = load_tool('analysis_tools/obj2seq_benchmark')
+    targets = np.zeros((4, 3))
+    targets[0, 0] = 1      # 1 positive in 4: E[AP] = H_4 / 4 (rank k uniform, AP = 1 / k)
+    targets[:, 1] = 1      # every image positive: AP = 1
+    # class 2 has no positive image and is left out, as the metric does
+    expected = 100 * ((1 + 1 / 2 + 1 / 3 + 1 / 4) / 4 + 1) / 2
+    assert tool.chance_map(targets, draws=4000) == pytest.approx(expected, abs=0.5)
+    with pytest.raises(ValueError, match='no class has a positive'):
+        tool.chance_map(np.zeros((3, 2)))
+
+
+def test_schedule_keeps_the_twins_step_at_80_percent_of_any_budget():
+    tool = load_tool('analysis_tools/obj2seq_benchmark')
+    for epochs, step in ((30, 24), (20, 16), (10, 8), (1, 1)):
+        (sched, ) = tool.schedule(epochs)['param_scheduler']
+        assert sched['end'] == epochs and sched['milestones'] == [step]
+
+
+def test_block_means_are_per_epoch_losses():
+    from projects.common.benchmark import block_means
+    curve = [(1, 4.0), (2, 2.0), (3, 3.0), (4, 1.0), (5, 5.0)]
+    assert block_means(curve, 2) == [(2, 3.0), (4, 2.0), (5, 5.0)]
+    assert block_means(curve, 5, offset=10) == [(15, 3.0)]
+    assert block_means([], 3) == []
+    with pytest.raises(ValueError, match='size must be >= 1'):
+        block_means(curve, 0)
