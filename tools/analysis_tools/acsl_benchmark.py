@@ -14,6 +14,7 @@ Example::
 
     python tools/analysis_tools/acsl_benchmark.py --work-dir work_dirs/acsl_benchmark
 """
+import json
 import math
 import os.path as osp
 import sys
@@ -166,12 +167,46 @@ def report(results, times, args, seconds):
     return rep
 
 
+def load_stage1(work_dir, seeds, epochs):
+    """``{'stage1': [run per seed]}`` from an earlier run's ``acsl_benchmark.json``.
+
+    Refuses (naming the file and the mismatch) a different ``--stage1-epochs``, a
+    missing seed or a missing checkpoint, so stage 2 never starts from the wrong model.
+    """
+    path = osp.join(work_dir, 'acsl_benchmark.json')
+    if not osp.isfile(path):
+        raise SystemExit(f'--stage1-from {work_dir}: {path} does not exist; run the '
+                         'benchmark there first (or drop --stage1-from).')
+    with open(path) as f:
+        data = json.load(f)['data']
+    old = data['args']
+    if old['stage1_epochs'] != epochs:
+        raise SystemExit(f'--stage1-from {work_dir}: its stage 1 trained '
+                         f"{old['stage1_epochs']} epochs, this run asks for {epochs}; "
+                         f"pass --stage1-epochs {old['stage1_epochs']}.")
+    runs = dict(zip(old['seeds'], data['results']['stage1']))
+    missing = [s for s in seeds if s not in runs]
+    if missing:
+        raise SystemExit(f'--stage1-from {work_dir}: seeds {missing} are not in {path} '
+                         f"(it has {old['seeds']}).")
+    for seed in seeds:
+        ckpt = runs[seed]['checkpoint']
+        if not ckpt or not osp.isfile(ckpt):
+            raise SystemExit(f'--stage1-from {work_dir}: the stage-1 checkpoint of seed '
+                             f'{seed} ({ckpt}) is missing; train stage 1 again.')
+    return {'stage1': [runs[s] for s in seeds]}
+
+
 def parse_args(argv=None):
     parser = hb.benchmark_parser(__doc__, 'acsl_benchmark')
     parser.add_argument('--stage1-epochs', type=int, default=12)
     parser.add_argument('--stage2-epochs', type=int, default=3)
     parser.add_argument('--losses', nargs='+', choices=list(LOSSES),
                         default=['softmax', 'acsl', 'seesaw', 'acsl-adaptive'])
+    parser.add_argument('--stage1-from', metavar='WORK_DIR',
+                        help='reuse the stage-1 runs (metrics, curves, checkpoints) of an '
+                             'earlier run of this benchmark with the same seeds and '
+                             '--stage1-epochs instead of training stage 1 again')
     parser.add_argument('--speed-repeats', type=int, default=8,
                         help='interleaved RoI-head step rounds (0 skips)')
     return parser.parse_args(argv)
@@ -184,8 +219,11 @@ def main(argv=None):
     times = hb.interleaved_timing(roi_head_step_fns(), args.speed_repeats) \
         if args.speed_repeats else {}
     stage1, stage2 = arms(args)
-    first = hb.run_grid([stage1], args.seeds, lambda arm, seed: hb.train_arm(
-        arm, args.work_dir, seed, args.stage1_epochs), desc='ACSL stage 1')
+    if args.stage1_from:
+        first = load_stage1(args.stage1_from, args.seeds, args.stage1_epochs)
+    else:
+        first = hb.run_grid([stage1], args.seeds, lambda arm, seed: hb.train_arm(
+            arm, args.work_dir, seed, args.stage1_epochs), desc='ACSL stage 1')
     ckpts = dict(zip(args.seeds, (r['checkpoint'] for r in first['stage1'])))
 
     def stage2_run(arm, seed):
