@@ -32,3 +32,32 @@ def test_block_means_are_per_epoch_losses():
     assert block_means([], 3) == []
     with pytest.raises(ValueError, match='size must be >= 1'):
         block_means(curve, 0)
+
+
+def _run_json(work_dir, seeds, epochs=30, arms=('mlc', 'det-sequence')):
+    import json
+    work_dir.mkdir()
+    results = {arm: [dict(metrics={'coco/bbox_mAP': 0.1 * s, 'multi-label/mAP': 50.0 + s},
+                          curve=[(1, 1.0)]) for s in seeds] for arm in arms}
+    data = dict(args=dict(seeds=list(seeds), epochs=epochs), results=results)
+    (work_dir / 'obj2seq_benchmark.json').write_text(json.dumps(dict(data=data)))
+    return str(work_dir)
+
+
+def test_merge_joins_per_seed_runs_and_refuses_unequal_ones(tmp_path):
+    tool = load_tool('analysis_tools/obj2seq_benchmark')
+    a = _run_json(tmp_path / 'a', [0])
+    b = _run_json(tmp_path / 'b', [1, 2])
+    results, seeds, epochs = tool.merge_runs([a, b])
+    assert seeds == [0, 1, 2] and epochs == 30
+    assert [r['metrics']['multi-label/mAP'] for r in results['mlc']] == [50.0, 51.0, 52.0]
+    out = tmp_path / 'merged'
+    tool.main(['--merge', a, b, '--work-dir', str(out)])
+    text = (out / 'obj2seq_benchmark.md').read_text()
+    assert 'n=3 seeds [0, 1, 2]' in text and '51.0 ± 1.0' in text
+    for bad, match in ((_run_json(tmp_path / 'c', [3], epochs=10), 'merge only equal'),
+                       (_run_json(tmp_path / 'd', [4], arms=('mlc', )), 'has arms'),
+                       (_run_json(tmp_path / 'e', [0]), r'seeds \[0\] of'),
+                       (str(tmp_path / 'none'), 'does not exist')):
+        with pytest.raises(SystemExit, match=match):
+            tool.merge_runs([a, bad])

@@ -17,6 +17,7 @@ Example::
 
     python tools/analysis_tools/obj2seq_benchmark.py --work-dir work_dirs/obj2seq_benchmark
 """
+import json
 import os.path as osp
 import sys
 import time
@@ -114,7 +115,7 @@ def schedule(epochs):
                                      milestones=[max(1, int(0.8 * epochs))], gamma=0.1)]}
 
 
-def report(results, args, seconds):
+def report(results, args, seconds=None):
     rep = hb.Report('obj2seq_benchmark', 'Obj2Seq in miniature (tiny COCO twins)')
     n = len(args.seeds)
     rows = [(label, arm, key, scale) for label, arm, key, scale in ROWS
@@ -133,9 +134,41 @@ def report(results, args, seconds):
     for a in ARMS:
         if a.name in results:
             rep.add_curves(a.label, [r['curve'] for r in results[a.name]])
-    rep.add_text(f'{args.epochs} epochs per arm and seed; total {seconds / 60:.1f} min.')
+    total = f'total {seconds / 60:.1f} min' if seconds is not None else \
+        'merged from ' + ', '.join(args.merge)
+    rep.add_text(f'{args.epochs} epochs per arm and seed; {total}.')
     rep.data = dict(results=results, args=vars(args))
     return rep
+
+
+def merge_runs(work_dirs):
+    """Results and seeds of earlier runs of this benchmark (e.g. one process per seed).
+
+    Every run must have the same ``--epochs`` and arms and no seed twice; the seeds are
+    concatenated in the order given.
+    """
+    results, seeds, epochs = {}, [], None
+    for work_dir in work_dirs:
+        path = osp.join(work_dir, 'obj2seq_benchmark.json')
+        if not osp.isfile(path):
+            raise SystemExit(f'--merge: {path} does not exist (did that run finish?).')
+        with open(path) as f:
+            data = json.load(f)['data']
+        run_args, run_results = data['args'], data['results']
+        if epochs is not None and run_args['epochs'] != epochs:
+            raise SystemExit(f"--merge: {path} trained {run_args['epochs']} epochs, the "
+                             f'runs before it {epochs}; merge only equal budgets.')
+        if results and set(run_results) != set(results):
+            raise SystemExit(f'--merge: {path} has arms {sorted(run_results)}, the runs '
+                             f'before it {sorted(results)}.')
+        twice = sorted(set(seeds) & set(run_args['seeds']))
+        if twice:
+            raise SystemExit(f'--merge: seeds {twice} of {path} are already merged.')
+        epochs = run_args['epochs']
+        seeds += run_args['seeds']
+        for arm, runs in run_results.items():
+            results.setdefault(arm, []).extend(runs)
+    return results, seeds, epochs
 
 
 def parse_args(argv=None):
@@ -143,11 +176,18 @@ def parse_args(argv=None):
     parser.add_argument('--epochs', type=int, default=30, help='the twins use 30')
     parser.add_argument('--arms', nargs='+', default=[a.name for a in ARMS],
                         choices=[a.name for a in ARMS])
+    parser.add_argument('--merge', nargs='+', metavar='WORK_DIR',
+                        help='train nothing: report the union of earlier runs of this '
+                             'benchmark (e.g. one process per seed) into --work-dir')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.merge:
+        results, args.seeds, args.epochs = merge_runs(args.merge)
+        args.arms = list(results)
+        return report(results, args).publish(args.work_dir)
     torch.set_num_threads(1)
     start = time.perf_counter()
 
