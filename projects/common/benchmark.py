@@ -259,9 +259,13 @@ class Report:
         name: File stem (``<work_dir>/<name>.{json,md,png}``).
         title: First heading of the markdown.
         command: The exact command (default: :func:`exact_command`).
+        log_curves: Draw the training curves on a log axis (arms whose losses differ
+            by orders of magnitude share one panel).
     """
 
-    def __init__(self, name: str, title: str, command: Optional[str] = None):
+    def __init__(self, name: str, title: str, command: Optional[str] = None,
+                 log_curves: bool = False):
+        self.log_curves = log_curves
         self.name = name
         self.title = title
         self.command = command or exact_command()
@@ -335,6 +339,8 @@ class Report:
                                 label=label if j == 0 else None)
             ax.set_xlabel('iteration')
             ax.set_ylabel('training loss')
+            if self.log_curves:
+                ax.set_yscale('log')
             ax.set_title('training curves (all seeds)', fontsize=9)
             ax.legend(fontsize=6)
         fig.tight_layout()

@@ -44,20 +44,24 @@ def _run_json(work_dir, seeds, epochs=30, arms=('mlc', 'det-sequence')):
     return str(work_dir)
 
 
-def test_merge_joins_per_seed_runs_and_refuses_unequal_ones(tmp_path):
+def test_merge_joins_split_runs_and_refuses_unequal_ones(tmp_path):
     tool = load_tool('analysis_tools/obj2seq_benchmark')
     a = _run_json(tmp_path / 'a', [0])
     b = _run_json(tmp_path / 'b', [1, 2])
     results, seeds, epochs = tool.merge_runs([a, b])
     assert seeds == [0, 1, 2] and epochs == 30
     assert [r['metrics']['multi-label/mAP'] for r in results['mlc']] == [50.0, 51.0, 52.0]
+    pose = _run_json(tmp_path / 'pose', [0, 1, 2], arms=('pose-sequence', ))
+    results, seeds, _ = tool.merge_runs([b, pose, a])  # arm groups join by seed
+    assert seeds == [0, 1, 2] and set(results) == {'mlc', 'det-sequence', 'pose-sequence'}
+    assert [r['metrics']['multi-label/mAP'] for r in results['mlc']] == [50.0, 51.0, 52.0]
     out = tmp_path / 'merged'
     tool.main(['--merge', a, b, '--work-dir', str(out)])
     text = (out / 'obj2seq_benchmark.md').read_text()
     assert 'n=3 seeds [0, 1, 2]' in text and '51.0 ± 1.0' in text
     for bad, match in ((_run_json(tmp_path / 'c', [3], epochs=10), 'merge only equal'),
-                       (_run_json(tmp_path / 'd', [4], arms=('mlc', )), 'has arms'),
-                       (_run_json(tmp_path / 'e', [0]), r'seeds \[0\] of'),
+                       (_run_json(tmp_path / 'd', [4], arms=('mlc', )), 'same seeds'),
+                       (_run_json(tmp_path / 'e', [0]), 'mlc seed 0 of'),
                        (str(tmp_path / 'none'), 'does not exist')):
         with pytest.raises(SystemExit, match=match):
             tool.merge_runs([a, bad])

@@ -116,7 +116,8 @@ def schedule(epochs):
 
 
 def report(results, args, seconds=None):
-    rep = hb.Report('obj2seq_benchmark', 'Obj2Seq in miniature (tiny COCO twins)')
+    rep = hb.Report('obj2seq_benchmark', 'Obj2Seq in miniature (tiny COCO twins)',
+                    log_curves=True)
     n = len(args.seeds)
     rows = [(label, arm, key, scale) for label, arm, key, scale in ROWS
             if arm in results and key in results[arm][0]['metrics']]
@@ -133,7 +134,8 @@ def report(results, args, seconds=None):
             rep.add_bars(key, vals)
     for a in ARMS:
         if a.name in results:
-            rep.add_curves(a.label, [r['curve'] for r in results[a.name]])
+            rep.add_curves(a.label, [hb.block_means(  # per-epoch mean loss
+                r['curve'], max(1, len(r['curve']) // args.epochs)) for r in results[a.name]])
     total = f'total {seconds / 60:.1f} min' if seconds is not None else \
         'merged from ' + ', '.join(args.merge)
     rep.add_text(f'{args.epochs} epochs per arm and seed; {total}.')
@@ -142,33 +144,35 @@ def report(results, args, seconds=None):
 
 
 def merge_runs(work_dirs):
-    """Results and seeds of earlier runs of this benchmark (e.g. one process per seed).
+    """Results and seeds of earlier runs of this benchmark (e.g. one process per seed or
+    per group of arms).
 
-    Every run must have the same ``--epochs`` and arms and no seed twice; the seeds are
-    concatenated in the order given.
+    Every run must have the same ``--epochs``, no (arm, seed) may come twice, and every
+    arm must end up with the same seeds (returned sorted).
     """
-    results, seeds, epochs = {}, [], None
+    by_arm, epochs = {}, None
     for work_dir in work_dirs:
         path = osp.join(work_dir, 'obj2seq_benchmark.json')
         if not osp.isfile(path):
             raise SystemExit(f'--merge: {path} does not exist (did that run finish?).')
         with open(path) as f:
             data = json.load(f)['data']
-        run_args, run_results = data['args'], data['results']
+        run_args = data['args']
         if epochs is not None and run_args['epochs'] != epochs:
             raise SystemExit(f"--merge: {path} trained {run_args['epochs']} epochs, the "
                              f'runs before it {epochs}; merge only equal budgets.')
-        if results and set(run_results) != set(results):
-            raise SystemExit(f'--merge: {path} has arms {sorted(run_results)}, the runs '
-                             f'before it {sorted(results)}.')
-        twice = sorted(set(seeds) & set(run_args['seeds']))
-        if twice:
-            raise SystemExit(f'--merge: seeds {twice} of {path} are already merged.')
         epochs = run_args['epochs']
-        seeds += run_args['seeds']
-        for arm, runs in run_results.items():
-            results.setdefault(arm, []).extend(runs)
-    return results, seeds, epochs
+        for arm, runs in data['results'].items():
+            for seed, run in zip(run_args['seeds'], runs):
+                if seed in by_arm.setdefault(arm, {}):
+                    raise SystemExit(f'--merge: {arm} seed {seed} of {path} is already '
+                                     'merged.')
+                by_arm[arm][seed] = run
+    seeds = {arm: sorted(runs) for arm, runs in by_arm.items()}
+    if len({tuple(v) for v in seeds.values()}) > 1:
+        raise SystemExit(f'--merge: the arms do not have the same seeds: {seeds}.')
+    seeds = next(iter(seeds.values()))
+    return {arm: [runs[s] for s in seeds] for arm, runs in by_arm.items()}, seeds, epochs
 
 
 def parse_args(argv=None):
