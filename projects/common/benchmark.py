@@ -11,10 +11,10 @@ trains and evaluates it per seed, records the training-loss curve, and reports
   ``<name>.png`` (metric bars with the seed spread and the training curves).
 
 Public API: :class:`Arm`, :func:`load_config`, :func:`build_runner`, :func:`train_arm`,
-:func:`frozen_feature_probe`, :func:`run_grid`, :func:`summarize`, :func:`mean_std`,
-:func:`curve_tail`, :func:`interleaved_timing`, :func:`speed_rows`,
-:func:`markdown_table`, :func:`exact_command`, :func:`benchmark_parser`, :class:`Report`,
-:class:`LossCurveHook`.
+:func:`frozen_feature_probe`, :func:`run_grid`, :func:`block_means`,
+:func:`summarize`, :func:`mean_std`, :func:`curve_tail`, :func:`interleaved_timing`,
+:func:`speed_rows`, :func:`markdown_table`, :func:`exact_command`, :func:`benchmark_parser`,
+:class:`Report`, :class:`LossCurveHook`.
 """
 import argparse
 import json
@@ -165,6 +165,23 @@ def run_grid(arms: Sequence[Arm], seeds: Sequence[int], run: Callable,
     return results
 
 
+def block_means(curve: Sequence[Sequence[float]], size: int,
+                offset: int = 0) -> List[tuple]:
+    """Mean loss of each run of ``size`` points of ``[(iter, loss), ...]``.
+
+    Returns ``[(last iter of the block + offset, mean), ...]`` (a trailing shorter block
+    included): with ``size`` = iterations per epoch, the per-epoch training loss, whose
+    flattening is easier to judge than the per-batch noise. ``offset`` shifts the
+    iterations (a second stage drawn after the first).
+    """
+    if size < 1:
+        raise ValueError(f'block_means: size must be >= 1, got {size}')
+    curve = list(curve)
+    return [(curve[min(i + size, len(curve)) - 1][0] + offset,
+             statistics.mean(loss for _, loss in curve[i:i + size]))
+            for i in range(0, len(curve), size)]
+
+
 def summarize(values: Sequence[float]) -> dict:
     """Mean, sample standard deviation (n - 1) and the number of seeds."""
     values = [float(v) for v in values]
@@ -261,9 +278,13 @@ class Report:
         name: File stem (``<work_dir>/<name>.{json,md,png}``).
         title: First heading of the markdown.
         command: The exact command (default: :func:`exact_command`).
+        log_curves: Draw the training curves on a log axis (arms whose losses differ
+            by orders of magnitude share one panel).
     """
 
-    def __init__(self, name: str, title: str, command: Optional[str] = None):
+    def __init__(self, name: str, title: str, command: Optional[str] = None,
+                 log_curves: bool = False):
+        self.log_curves = log_curves
         self.name = name
         self.title = title
         self.command = command or exact_command()
@@ -337,6 +358,8 @@ class Report:
                                 label=label if j == 0 else None)
             ax.set_xlabel('iteration')
             ax.set_ylabel('training loss')
+            if self.log_curves:
+                ax.set_yscale('log')
             ax.set_title('training curves (all seeds)', fontsize=9)
             ax.legend(fontsize=6)
         fig.tight_layout()

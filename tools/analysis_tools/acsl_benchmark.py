@@ -14,6 +14,7 @@ Example::
 
     python tools/analysis_tools/acsl_benchmark.py --work-dir work_dirs/acsl_benchmark
 """
+import json
 import math
 import os.path as osp
 import sys
@@ -147,8 +148,13 @@ def report(results, times, args, seconds):
     rep.add_text('Per seed (AP / APr / APc / APf, %):\n\n' + per_seed)
     for m in ('AP', 'APr'):
         rep.add_bars(m, {k: [100 * lvis(r)[m] for r in runs] for k, runs in results.items()})
+    # per-epoch mean loss; stage 2 drawn after the stage-1 iterations it starts from
     for k, runs in results.items():
-        rep.add_curves(LABELS[k], [r['curve'] for r in runs])
+        epochs = args.stage1_epochs if k == 'stage1' else args.stage2_epochs
+        rep.add_curves(LABELS[k], [hb.block_means(
+            r['curve'], max(1, len(r['curve']) // epochs),
+            0 if k == 'stage1' else len(first['curve'])) for r, first in zip(
+                runs, results.get('stage1', [dict(curve=[])] * len(runs)))])
     if times:
         rep.add_table('RoI-head training step (Shared2FC, 1230 classes, 512 RoIs, 1 CPU '
                       f'thread; median of {args.speed_repeats} interleaved rounds)',
@@ -161,12 +167,46 @@ def report(results, times, args, seconds):
     return rep
 
 
+def load_stage1(work_dir, seeds, epochs):
+    """``{'stage1': [run per seed]}`` from an earlier run's ``acsl_benchmark.json``.
+
+    Refuses (naming the file and the mismatch) a different ``--stage1-epochs``, a
+    missing seed or a missing checkpoint, so stage 2 never starts from the wrong model.
+    """
+    path = osp.join(work_dir, 'acsl_benchmark.json')
+    if not osp.isfile(path):
+        raise SystemExit(f'--stage1-from {work_dir}: {path} does not exist; run the '
+                         'benchmark there first (or drop --stage1-from).')
+    with open(path) as f:
+        data = json.load(f)['data']
+    old = data['args']
+    if old['stage1_epochs'] != epochs:
+        raise SystemExit(f'--stage1-from {work_dir}: its stage 1 trained '
+                         f"{old['stage1_epochs']} epochs, this run asks for {epochs}; "
+                         f"pass --stage1-epochs {old['stage1_epochs']}.")
+    runs = dict(zip(old['seeds'], data['results']['stage1']))
+    missing = [s for s in seeds if s not in runs]
+    if missing:
+        raise SystemExit(f'--stage1-from {work_dir}: seeds {missing} are not in {path} '
+                         f"(it has {old['seeds']}).")
+    for seed in seeds:
+        ckpt = runs[seed]['checkpoint']
+        if not ckpt or not osp.isfile(ckpt):
+            raise SystemExit(f'--stage1-from {work_dir}: the stage-1 checkpoint of seed '
+                             f'{seed} ({ckpt}) is missing; train stage 1 again.')
+    return {'stage1': [runs[s] for s in seeds]}
+
+
 def parse_args(argv=None):
     parser = hb.benchmark_parser(__doc__, 'acsl_benchmark')
     parser.add_argument('--stage1-epochs', type=int, default=12)
     parser.add_argument('--stage2-epochs', type=int, default=3)
     parser.add_argument('--losses', nargs='+', choices=list(LOSSES),
                         default=['softmax', 'acsl', 'seesaw', 'acsl-adaptive'])
+    parser.add_argument('--stage1-from', metavar='WORK_DIR',
+                        help='reuse the stage-1 runs (metrics, curves, checkpoints) of an '
+                             'earlier run of this benchmark with the same seeds and '
+                             '--stage1-epochs instead of training stage 1 again')
     parser.add_argument('--speed-repeats', type=int, default=8,
                         help='interleaved RoI-head step rounds (0 skips)')
     return parser.parse_args(argv)
@@ -179,8 +219,11 @@ def main(argv=None):
     times = hb.interleaved_timing(roi_head_step_fns(), args.speed_repeats) \
         if args.speed_repeats else {}
     stage1, stage2 = arms(args)
-    first = hb.run_grid([stage1], args.seeds, lambda arm, seed: hb.train_arm(
-        arm, args.work_dir, seed, args.stage1_epochs), desc='ACSL stage 1')
+    if args.stage1_from:
+        first = load_stage1(args.stage1_from, args.seeds, args.stage1_epochs)
+    else:
+        first = hb.run_grid([stage1], args.seeds, lambda arm, seed: hb.train_arm(
+            arm, args.work_dir, seed, args.stage1_epochs), desc='ACSL stage 1')
     ckpts = dict(zip(args.seeds, (r['checkpoint'] for r in first['stage1'])))
 
     def stage2_run(arm, seed):

@@ -1,38 +1,90 @@
 """Obj2Seq in miniature on the tiny COCO sets (spec section 6b), through the tiny twins.
 
-At an equal training budget and the same seeds:
+At an equal training budget (``--epochs``, lr step at 80 % of it for every arm) and the
+same seeds:
+  (a) multi-label mAP of the prompt indicator trained alone (tiny ``obj2seq-mlc`` twin,
+      its ``MultiLabelMAPMetric``), next to the chance level (expected mAP of random
+      scores on the same val labels);
   (b) box AP of the sequence head vs the parallel MLP head (tiny detection twin,
       ``model.bbox_head.predictor``), mmdet's ``CocoMetric``;
   (c) class-conditioned inference on the trained sequence model: with
       ``test_cfg.class_subset`` only those classes are predicted; box AP with the
       indicator keeping K = 1 class per image instead of the twin's K;
   (d) keypoint AP of the sequence vs the parallel head (tiny keypoint twin).
-Every number comes from the twin's own val evaluator.
+Every trained number comes from the twin's own val evaluator.
 
 Example::
 
     python tools/analysis_tools/obj2seq_benchmark.py --work-dir work_dirs/obj2seq_benchmark
 """
+import json
 import os.path as osp
 import sys
+import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from projects.common import benchmark as hb  # noqa: E402
+from projects.obj2seq.datasets.metrics import voc_average_precision  # noqa: E402
 
 DET = 'configs/obj2seq/tiny/obj2seq_r50_8xb1-50e_coco.py'
 POSE = 'configs/obj2seq/tiny/obj2seq-pose_r50_8xb1-50e_coco-keypoint.py'
+MLC = 'configs/obj2seq/tiny/obj2seq-mlc_r50_8xb1-50e_coco.py'
 PARALLEL = {'model.bbox_head.predictor': 'parallel'}
 ARMS = [
+    hb.Arm('mlc', MLC, 'multi-label, indicator alone'),
     hb.Arm('det-sequence', DET, 'detection, sequence head'),
     hb.Arm('det-parallel', DET, 'detection, parallel MLP head', PARALLEL),
     hb.Arm('pose-sequence', POSE, 'keypoints, sequence head'),
     hb.Arm('pose-parallel', POSE, 'keypoints, parallel MLP head', PARALLEL),
 ]
 SUBSET = [0, 1, 2]
+# (row label, arm, metric key, scale to %)
+ROWS = [
+    ('(a) indicator multi-label mAP', 'mlc', 'multi-label/mAP', 1),
+    ('(a) chance (random scores, same val labels)', 'mlc', 'multi-label/mAP_chance', 1),
+    ('(b) box AP, sequence head', 'det-sequence', 'coco/bbox_mAP', 100),
+    ('(b) box AP, parallel MLP head', 'det-parallel', 'coco/bbox_mAP', 100),
+    (f'(c) % detections inside the prompt subset {SUBSET}', 'det-sequence',
+     'subset/inside_pct', 1),
+    ('(c) box AP, sequence head, K = 1 instead of 3', 'det-sequence',
+     'k1/coco/bbox_mAP', 100),
+    ('(d) keypoint AP (OKS), sequence head', 'pose-sequence', 'coco/keypoints_mAP', 100),
+    ('(d) keypoint AP (OKS), parallel MLP head', 'pose-parallel', 'coco/keypoints_mAP', 100),
+    ('(d) pose-model box AP, sequence head', 'pose-sequence', 'coco/bbox_mAP', 100),
+    ('(d) pose-model box AP, parallel MLP head', 'pose-parallel', 'coco/bbox_mAP', 100),
+]
+
+
+def chance_map(targets, draws=2000, seed=0):
+    """Expected multi-label mAP (x100) of uniformly random scores on ``targets`` (n, C).
+
+    The metric's own per-class AP (``voc_average_precision``) averaged over the classes
+    with positives, then over ``draws`` random score draws (fixed ``seed``).
+    """
+    targets = np.asarray(targets, dtype=np.float64)
+    classes = [c for c in range(targets.shape[1]) if targets[:, c].any()]
+    if not classes:
+        raise ValueError('chance_map: no class has a positive image')
+    rng = np.random.default_rng(seed)
+    maps = [np.mean([voc_average_precision(rng.random(len(targets)), targets[:, c])
+                     for c in classes]) for _ in range(draws)]
+    return 100.0 * float(np.mean(maps))
+
+
+def multilabel_chance(runner):
+    """(a) chance level: image-level targets of the val set as the metric builds them
+    (every instance, crowd included), scored at random."""
+    dataset = runner.val_dataloader.dataset
+    targets = np.zeros((len(dataset), len(dataset.metainfo['classes'])))
+    for i in range(len(dataset)):
+        for inst in dataset.get_data_info(i)['instances']:
+            targets[i, inst['bbox_label']] = 1
+    return {'multi-label/mAP_chance': chance_map(targets)}
 
 
 def class_conditioned(runner):
@@ -54,33 +106,73 @@ def class_conditioned(runner):
     return {'subset/inside_pct': inside, 'k1/coco/bbox_mAP': float(k1['coco/bbox_mAP'])}
 
 
-def report(results, args):
-    rep = hb.Report('obj2seq_benchmark', 'Obj2Seq in miniature (tiny COCO twins)')
+PROBES = {'mlc': multilabel_chance, 'det-sequence': class_conditioned}
+
+
+def schedule(epochs):
+    """The twins' schedule shape at any budget: constant lr, one step (x0.1) at 80 %."""
+    return {'param_scheduler': [dict(type='MultiStepLR', begin=0, end=epochs, by_epoch=True,
+                                     milestones=[max(1, int(0.8 * epochs))], gamma=0.1)]}
+
+
+def report(results, args, seconds=None):
+    rep = hb.Report('obj2seq_benchmark', 'Obj2Seq in miniature (tiny COCO twins)',
+                    log_curves=True)
     n = len(args.seeds)
-    keys = sorted({k for runs in results.values() for r in runs for k in r['metrics']
-                   if k.endswith(('bbox_mAP', 'keypoints_mAP', 'inside_pct'))})
-
-    def cell(runs, key):
-        if key not in runs[0]['metrics']:
-            return '-'
-        scale = 100 if key.endswith('mAP') else 1
-        return hb.mean_std([r['metrics'][key] for r in runs], scale=scale)
-
-    rows = [[a.label] + [cell(results[a.name], k) for k in keys]
-            for a in ARMS if a.name in results]
+    rows = [(label, arm, key, scale) for label, arm, key, scale in ROWS
+            if arm in results and key in results[arm][0]['metrics']]
+    table = [[label, hb.mean_std([r['metrics'][key] for r in results[arm]], scale=scale),
+              ' / '.join(f"{scale * r['metrics'][key]:.1f}" for r in results[arm])]
+             for label, arm, key, scale in rows]
     rep.add_table(f'{args.epochs} epochs, mean ± sample std over n={n} seeds {args.seeds} '
-                  f'(AP in %; subset = % of detections inside classes {SUBSET})',
-                  ['arm'] + keys, rows)
-    for key in ('coco/bbox_mAP', 'coco/keypoints_mAP'):
-        vals = {a.label: [100 * r['metrics'][key] for r in results[a.name]]
+                  '(AP and mAP in %)', ['measurement', 'mean ± std', 'per seed'], table)
+    for key, scale in (('multi-label/mAP', 1), ('coco/bbox_mAP', 100),
+                       ('coco/keypoints_mAP', 100)):
+        vals = {a.label: [scale * r['metrics'][key] for r in results[a.name]]
                 for a in ARMS if a.name in results and key in results[a.name][0]['metrics']}
         if vals:
             rep.add_bars(key, vals)
     for a in ARMS:
         if a.name in results:
-            rep.add_curves(a.label, [r['curve'] for r in results[a.name]])
+            rep.add_curves(a.label, [hb.block_means(  # per-epoch mean loss
+                r['curve'], max(1, len(r['curve']) // args.epochs)) for r in results[a.name]])
+    total = f'total {seconds / 60:.1f} min' if seconds is not None else \
+        'merged from ' + ', '.join(args.merge)
+    rep.add_text(f'{args.epochs} epochs per arm and seed; {total}.')
     rep.data = dict(results=results, args=vars(args))
     return rep
+
+
+def merge_runs(work_dirs):
+    """Results and seeds of earlier runs of this benchmark (e.g. one process per seed or
+    per group of arms).
+
+    Every run must have the same ``--epochs``, no (arm, seed) may come twice, and every
+    arm must end up with the same seeds (returned sorted).
+    """
+    by_arm, epochs = {}, None
+    for work_dir in work_dirs:
+        path = osp.join(work_dir, 'obj2seq_benchmark.json')
+        if not osp.isfile(path):
+            raise SystemExit(f'--merge: {path} does not exist (did that run finish?).')
+        with open(path) as f:
+            data = json.load(f)['data']
+        run_args = data['args']
+        if epochs is not None and run_args['epochs'] != epochs:
+            raise SystemExit(f"--merge: {path} trained {run_args['epochs']} epochs, the "
+                             f'runs before it {epochs}; merge only equal budgets.')
+        epochs = run_args['epochs']
+        for arm, runs in data['results'].items():
+            for seed, run in zip(run_args['seeds'], runs):
+                if seed in by_arm.setdefault(arm, {}):
+                    raise SystemExit(f'--merge: {arm} seed {seed} of {path} is already '
+                                     'merged.')
+                by_arm[arm][seed] = run
+    seeds = {arm: sorted(runs) for arm, runs in by_arm.items()}
+    if len({tuple(v) for v in seeds.values()}) > 1:
+        raise SystemExit(f'--merge: the arms do not have the same seeds: {seeds}.')
+    seeds = next(iter(seeds.values()))
+    return {arm: [runs[s] for s in seeds] for arm, runs in by_arm.items()}, seeds, epochs
 
 
 def parse_args(argv=None):
@@ -88,20 +180,28 @@ def parse_args(argv=None):
     parser.add_argument('--epochs', type=int, default=30, help='the twins use 30')
     parser.add_argument('--arms', nargs='+', default=[a.name for a in ARMS],
                         choices=[a.name for a in ARMS])
+    parser.add_argument('--merge', nargs='+', metavar='WORK_DIR',
+                        help='train nothing: report the union of earlier runs of this '
+                             'benchmark (e.g. one process per seed) into --work-dir')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.merge:
+        results, args.seeds, args.epochs = merge_runs(args.merge)
+        args.arms = list(results)
+        return report(results, args).publish(args.work_dir)
     torch.set_num_threads(1)
+    start = time.perf_counter()
 
     def run(arm, seed):
-        probe = class_conditioned if arm.name == 'det-sequence' else None
-        return hb.train_arm(arm, args.work_dir, seed, args.epochs, probe=probe)
+        return hb.train_arm(arm, args.work_dir, seed, args.epochs, probe=PROBES.get(arm.name),
+                            extra=schedule(args.epochs))
 
     results = hb.run_grid([a for a in ARMS if a.name in args.arms], args.seeds, run,
                           desc='Obj2Seq benchmark')
-    rep = report(results, args)
+    rep = report(results, args, time.perf_counter() - start)
     return rep.publish(args.work_dir)
 
 
