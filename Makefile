@@ -17,7 +17,7 @@ data: install
 	$(PY) tools/dataset_converters/make_tiny_datasets.py --out data/tiny
 
 test: data
-	$(PY) -m pytest $(TESTS) -q -rfE -n $(TEST_WORKERS) --durations=20 --timeout=900 $(PYTEST_ARGS)
+	$(PY) -m pytest $(TESTS) -q -rfE -n $(TEST_WORKERS) --dist worksteal --durations=20 --timeout=900 $(PYTEST_ARGS)
 
 demo: data
 	$(PY) tools/run_demo.py

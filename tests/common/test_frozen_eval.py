@@ -93,3 +93,14 @@ def test_frozen_feature_test_loop_from_a_config(tiny_data, tmp_path):
     assert metrics['knn/top1'] == pytest.approx(
         topk_accuracy(votes, test_y, (1, ))['top1'])
     assert metrics['knn/top1'] > 10  # above chance on learnable tiny ImageNet
+
+
+def test_multi_label_probe_fits_each_class_and_checks_label_shape():
+    # two independent binary labels: label 0 follows x0 > 0, label 1 follows x1 > 0
+    x = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]]).repeat(4, 1)
+    y = torch.stack([(x[:, 0] > 0), (x[:, 1] > 0)], 1).float()
+    test = torch.tensor([[2.0, -2.0], [-2.0, 2.0]])
+    logits = linear_probe(x, y, test, 2, multi_label=True)
+    assert (logits > 0).tolist() == [[True, False], [False, True]]
+    with pytest.raises(ValueError, match='multi-hot'):
+        linear_probe(x, y[:, 0].long(), test, 2, multi_label=True)

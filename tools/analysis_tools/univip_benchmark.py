@@ -38,9 +38,9 @@ import _bootstrap  # noqa: E402,F401
 import mmcv  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 from projects.common import benchmark as hb  # noqa: E402
+from projects.common.ssl.frozen_eval import linear_probe, topk_accuracy  # noqa: E402
 
 TINY = 'configs/univip/tiny/univip_resnet50_8xb64-amp-coslr-800e_coco.py'
 SCENES = 'data/tiny/univip_scenes'
@@ -117,32 +117,15 @@ def frozen_features(model, images, batch_size=100):
 
 
 def multilabel_probe(train_x, train_y, test_x, weight_decay=1e-3, max_iter=100):
-    """Per-class logistic regression (BCE, full-batch L-BFGS from zero) on standardised
-    frozen features; scores (Q, C)."""
-    mean, std = train_x.mean(0), train_x.std(0, unbiased=False).clamp_min(1e-6)
-    x = (train_x - mean) / std
-    weight = torch.zeros(x.size(1), train_y.size(1), requires_grad=True)
-    bias = torch.zeros(train_y.size(1), requires_grad=True)
-    optimizer = torch.optim.LBFGS([weight, bias], lr=1, max_iter=max_iter,
-                                  line_search_fn='strong_wolfe')
-
-    def closure():
-        optimizer.zero_grad()
-        loss = F.binary_cross_entropy_with_logits(x @ weight + bias, train_y)
-        loss = loss + weight_decay * weight.pow(2).sum()
-        loss.backward()
-        return loss
-
-    with torch.enable_grad():
-        optimizer.step(closure)
-    return ((test_x - mean) / std) @ weight + bias
+    """Per-class logistic regression (BCE) on standardised frozen features; scores (Q, C)."""
+    return linear_probe(train_x, train_y, test_x, train_y.size(1), weight_decay=weight_decay,
+                        max_iter=max_iter, multi_label=True)
 
 
 def probe_scores(model, data):
     """Scene top-1, instance top-1 (%) and multi-label macro mAP (%) of frozen features."""
     from mmpretrain.evaluation import AveragePrecision
 
-    from projects.common.ssl.frozen_eval import linear_probe, topk_accuracy
     feats = {split: dict(scenes=frozen_features(model, d['scenes']),
                          crops=frozen_features(model, d['crops']))
              for split, d in data.items()}

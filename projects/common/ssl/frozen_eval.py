@@ -97,12 +97,22 @@ def knn_predict(bank_feats: torch.Tensor, bank_labels: torch.Tensor,
 
 def linear_probe(train_feats: torch.Tensor, train_labels: torch.Tensor,
                  test_feats: torch.Tensor, num_classes: int,
-                 weight_decay: float = 1e-3, max_iter: int = 100) -> torch.Tensor:
+                 weight_decay: float = 1e-3, max_iter: int = 100,
+                 multi_label: bool = False) -> torch.Tensor:
     """Logits (Q, num_classes) of a logistic regression fitted on frozen features.
 
     Minimises ``CE(x W + b, y) + weight_decay * ||W||^2`` (bias unpenalised) with full-batch
-    L-BFGS from zero, on features standardised with the training mean and std.
+    L-BFGS from zero, on features standardised with the training mean and std. With
+    ``multi_label=True`` the labels are (N, num_classes) multi-hot targets and the loss is the
+    per-class binary cross-entropy (one independent logistic regression per class).
     """
+    if multi_label and tuple(train_labels.shape) != (train_feats.size(0), num_classes):
+        raise ValueError(
+            f'linear_probe(multi_label=True) needs (N, num_classes) = '
+            f'({train_feats.size(0)}, {num_classes}) multi-hot labels, got '
+            f'{tuple(train_labels.shape)}')
+    criterion = F.binary_cross_entropy_with_logits if multi_label else F.cross_entropy
+    targets = train_labels.float() if multi_label else train_labels
     x = train_feats.float()
     mean, std = x.mean(0), x.std(0, unbiased=False).clamp_min(1e-6)
     x = (x - mean) / std
@@ -113,7 +123,7 @@ def linear_probe(train_feats: torch.Tensor, train_labels: torch.Tensor,
 
     def closure():
         optimizer.zero_grad()
-        loss = F.cross_entropy(x @ weight + bias, train_labels)
+        loss = criterion(x @ weight + bias, targets)
         loss = loss + weight_decay * weight.pow(2).sum()
         loss.backward()
         return loss
