@@ -6,6 +6,7 @@ element of a list whose ``type`` is ``X`` (it must be unique), and a trailing ``
 turns a list of dicts (a pipeline, a scheduler list) into the list of their types. A
 missing key reads as :data:`MISSING`.
 """
+import copy
 import functools
 import math
 import re
@@ -24,8 +25,14 @@ UNSET = _Unset()
 _STEP = re.compile(r'([^.\[\]|]+)|\[(\d+)\]|\[type=([^\]]+)\]|(\|types)$')
 
 
-@functools.lru_cache(maxsize=None)
 def load_config(path):
+    """``Config.fromfile(path)`` as a private copy of a cached parse: a test may change
+    what it gets without changing what the next test reads."""
+    return copy.deepcopy(_parse_config(path))
+
+
+@functools.lru_cache(maxsize=None)
+def _parse_config(path):
     """``Config.fromfile(path)``, cached, with the parsing of shared pieces memoised.
 
     mmengine resolves a ``mmdet::_base_/...`` base by scanning every metafile of the
@@ -70,7 +77,6 @@ _FILES = {}
 def _memoised_file2dict(parse, filename, *args, **kwargs):
     """``Config._file2dict`` once per file and arguments (many configs share bases);
     each caller gets its own deep copy, as a fresh parse would give it."""
-    import copy
     import os.path as osp
     key = (osp.abspath(filename), args, tuple(sorted(kwargs.items())))
     if key not in _FILES:
@@ -180,8 +186,6 @@ def param_groups(model, optim_wrapper_cfg, scope):
     ``AmpOptimWrapper`` needs a GPU, so the wrapper type is replaced by ``OptimWrapper``;
     the constructor and ``paramwise_cfg`` (what decides the groups) are kept.
     """
-    import copy
-
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import DefaultScope
     cfg = copy.deepcopy(plain(optim_wrapper_cfg))
