@@ -188,6 +188,9 @@ def cal_train_time(args):
         if log['by_epoch'] and len(means) > 0:
             slowest = max(means, key=means.get)
             fastest = min(means, key=means.get)
+            # spread of the per-epoch times of one run, printed as mmdet's analyze_logs
+            # prints it (population std); not a statistic over seeds, which the benchmark
+            # harness reports as the sample std
             std = float(np.std(list(means.values())))
             print(f'slowest epoch {slowest}, average time is '
                   f'{means[slowest]:.4f} s/iter')
