@@ -7,11 +7,16 @@ trains and evaluates it per seed, records the training-loss curve, and reports
 - mean and sample standard deviation (n - 1, ``statistics.stdev``) with the seed count,
 - step times as interleaved repetitions (every arm once per round, so load drifts hit all
   arms alike), reported as the median and a ratio to a named peer,
+- every finished (arm, seed) run kept in ``<work_dir>/runs/`` (:class:`RunStore`), so an
+  interrupted grid continues, seeds can run as separate processes, and ``--merge``
+  reports the union (:func:`merge_runs`),
 - ``<name>.json`` (raw numbers), ``<name>.md`` (tables and the exact command) and
   ``<name>.png`` (metric bars with the seed spread and the training curves).
 
 Public API: :class:`Arm`, :func:`load_config`, :func:`build_runner`, :func:`train_arm`,
-:func:`frozen_feature_probe`, :func:`run_grid`, :func:`block_means`,
+:func:`frozen_feature_probe`, :class:`RunStore`, :func:`run_grid`, :func:`merge_runs`,
+:func:`run_or_merge`,
+:func:`grid_cost`, :func:`cost_text`, :func:`block_means`,
 :func:`summarize`, :func:`mean_std`, :func:`curve_tail`, :func:`interleaved_timing`,
 :func:`speed_rows`, :func:`markdown_table`, :func:`exact_command`, :func:`benchmark_parser`,
 :class:`Report`, :class:`LossCurveHook`.
@@ -153,16 +158,177 @@ def frozen_feature_probe(runner: Runner, bank_dataloader: dict, test_dataloader:
                 linear_top1=topk_accuracy(lin, test_y, (1, ))['top1'])
 
 
+def _jsonable(obj):
+    """``obj`` as it reads back from JSON (tuples become lists), for comparisons."""
+    return json.loads(json.dumps(obj))
+
+
+class RunStore:
+    """Finished (arm, seed) runs of one benchmark, one JSON file per run.
+
+    ``<work_dir>/runs/<arm>_seed<seed>.json`` holds ``dict(arm, seed, settings, result)``
+    and is written atomically (temporary file, then ``os.replace``) as soon as the run
+    ends. A killed benchmark therefore loses only the run in progress, and a later call
+    with the same ``settings`` continues with the runs still missing. Processes that split
+    the seeds or arms over one work dir never write the same file, and the last call (all
+    seeds and arms) finds every run and only reports.
+
+    Args:
+        work_dir: The benchmark's ``--work-dir``.
+        settings: Everything that makes two runs of one arm and seed comparable (epochs,
+            iterations, data subsets). A kept run with other settings is an error naming
+            its file, never silently reused or overwritten.
+    """
+
+    def __init__(self, work_dir: str, settings: Optional[Dict] = None):
+        self.root = osp.join(work_dir, 'runs')
+        self.settings = _jsonable(settings or {})
+
+    def path(self, arm: str, seed: int) -> str:
+        return osp.join(self.root, f'{arm}_seed{seed}.json')
+
+    def get(self, arm: str, seed: int) -> Optional[dict]:
+        """The kept result of ``(arm, seed)``, or None when it has not run yet."""
+        path = self.path(arm, seed)
+        if not osp.isfile(path):
+            return None
+        record = read_run(path)
+        if record['settings'] != self.settings:
+            raise SystemExit(
+                f'{path} was measured with settings {record["settings"]}, but this call '
+                f'asks for {self.settings}. Runs of different settings are not comparable. '
+                'Pass another --work-dir for the new settings, or delete that file (or '
+                'its runs/ folder) to measure it again.')
+        return record['result']
+
+    def put(self, arm: str, seed: int, result: dict) -> None:
+        os.makedirs(self.root, exist_ok=True)
+        path = self.path(arm, seed)
+        tmp = f'{path}.{os.getpid()}.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(dict(arm=arm, seed=seed, settings=self.settings, result=result), f)
+        os.replace(tmp, path)
+
+
+def read_run(path: str) -> dict:
+    """One :class:`RunStore` record, checked for its keys."""
+    with open(path) as f:
+        record = json.load(f)
+    missing = {'arm', 'seed', 'settings', 'result'} - set(record)
+    if missing:
+        raise SystemExit(f'{path} is not a benchmark run record (keys {sorted(missing)} '
+                         'are missing); it was not written by RunStore. Remove it.')
+    return record
+
+
+def merge_runs(work_dirs: Sequence[str], arms: Optional[Sequence[str]] = None
+               ) -> tuple:
+    """``(results, seeds, settings)`` of every run kept under ``work_dirs`` (their
+    ``runs/`` folders), in :func:`run_grid`'s layout; ``arms`` fixes the order (and
+    drops other arms).
+
+    The runs must share one ``settings``, no (arm, seed) may be kept twice, and every arm
+    must have the same seeds (returned sorted); otherwise it exits with what differs.
+    """
+    by_arm, settings, where = {}, None, None
+    for work_dir in work_dirs:
+        root = osp.join(work_dir, 'runs')
+        names = sorted(n for n in os.listdir(root) if n.endswith('.json')) \
+            if osp.isdir(root) else []
+        if not names:
+            raise SystemExit(f'merge: {root} holds no finished runs; check the work dir '
+                             '(runs are kept there as <arm>_seed<seed>.json).')
+        for name in names:
+            path = osp.join(root, name)
+            record = read_run(path)
+            if settings is None:
+                settings, where = record['settings'], path
+            elif record['settings'] != settings:
+                raise SystemExit(f'merge: {path} has settings {record["settings"]}, '
+                                 f'{where} has {settings}; merge runs of one setting only.')
+            if arms is not None and record['arm'] not in arms:
+                continue
+            runs = by_arm.setdefault(record['arm'], {})
+            if record['seed'] in runs:
+                raise SystemExit(f"merge: {record['arm']} seed {record['seed']} is kept "
+                                 f'twice (again in {path}); pass each work dir once.')
+            runs[record['seed']] = record['result']
+    if not by_arm:
+        raise SystemExit(f'merge: no runs of the arms {list(arms or [])} under '
+                         f'{list(work_dirs)}.')
+    seeds = {arm: sorted(runs) for arm, runs in by_arm.items()}
+    if len({tuple(v) for v in seeds.values()}) > 1:
+        raise SystemExit(f'merge: the arms do not have the same seeds: {seeds}; finish '
+                         'the missing runs first.')
+    order = [a for a in (arms or sorted(by_arm)) if a in by_arm]
+    seeds = seeds[order[0]]
+    return {a: [by_arm[a][s] for s in seeds] for a in order}, seeds, settings
+
+
 def run_grid(arms: Sequence[Arm], seeds: Sequence[int], run: Callable,
-             desc: str = 'benchmark') -> Dict[str, List[dict]]:
-    """``{arm.name: [run(arm, seed) for seed in seeds]}`` with one progress bar (seed-major)."""
+             desc: str = 'benchmark', store: Optional[RunStore] = None
+             ) -> Dict[str, List[dict]]:
+    """``{arm.name: [run(arm, seed) for seed in seeds]}`` with one progress bar (seed-major).
+
+    Each result dict gains ``wall_s`` and ``cpu_s`` (this process) of its run. With a
+    :class:`RunStore`, runs it keeps are reused and each new run is kept when it ends.
+    """
     results = {arm.name: [] for arm in arms}
     with tqdm(total=len(arms) * len(seeds), desc=desc) as bar:
         for seed in seeds:
             for arm in arms:
-                results[arm.name].append(run(arm, seed))
+                result = store.get(arm.name, seed) if store is not None else None
+                if result is None:
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    result = run(arm, seed)
+                    if isinstance(result, dict):
+                        result.update(wall_s=time.perf_counter() - wall,
+                                      cpu_s=time.process_time() - cpu)
+                    if store is not None:
+                        store.put(arm.name, seed, result)
+                        result = _jsonable(result)  # as a reused run would read
+                else:
+                    bar.set_postfix_str(f'reused {arm.name} seed {seed}')
+                results[arm.name].append(result)
                 bar.update()
     return results
+
+
+def run_or_merge(args: argparse.Namespace, arms: Sequence[Arm], run: Callable,
+                 keys: Sequence[str] = (), desc: str = 'benchmark') -> Dict[str, List[dict]]:
+    """The grid of a :func:`benchmark_parser` command line.
+
+    Without ``--merge``: :func:`run_grid` over ``args.seeds`` with a :class:`RunStore` in
+    ``args.work_dir`` whose settings are the arguments named by ``keys`` (e.g.
+    ``('epochs', )``), so a repeated or split command reuses finished runs. With
+    ``--merge``: the runs kept under those work dirs (:func:`merge_runs`), nothing is
+    trained, and ``args.seeds`` and the ``keys`` arguments are set from the kept runs, so
+    the report states what was measured.
+    """
+    if getattr(args, 'merge', None):
+        results, args.seeds, settings = merge_runs(args.merge, [a.name for a in arms])
+        for key in keys:
+            if key not in settings:
+                raise SystemExit(f'merge: the kept runs have no setting {key!r} '
+                                 f'({settings}); they come from another benchmark.')
+            setattr(args, key, settings[key])
+        return results
+    store = RunStore(args.work_dir, {key: getattr(args, key) for key in keys})
+    return run_grid(arms, args.seeds, run, desc, store)
+
+
+def grid_cost(results: Dict[str, List[dict]]) -> dict:
+    """Summed ``wall_s`` / ``cpu_s`` of the runs (``runs`` counts them)."""
+    runs = [r for rs in results.values() for r in rs if isinstance(r, dict)]
+    return dict(wall_s=sum(r.get('wall_s', 0.0) for r in runs),
+                cpu_s=sum(r.get('cpu_s', 0.0) for r in runs), runs=len(runs))
+
+
+def cost_text(results: Dict[str, List[dict]]) -> str:
+    """One sentence with :func:`grid_cost` in minutes."""
+    c = grid_cost(results)
+    return (f"{c['runs']} arm-seed runs, {c['wall_s'] / 60:.1f} min wall and "
+            f"{c['cpu_s'] / 60:.1f} CPU-min in all (summed over the runs).")
 
 
 def block_means(curve: Sequence[Sequence[float]], size: int,
@@ -249,11 +415,17 @@ def speed_rows(times: Dict[str, List[float]], peer: str,
 def benchmark_parser(doc: str, name: str) -> 'argparse.ArgumentParser':
     """Argument parser with the options every method benchmark shares.
 
-    ``--work-dir`` (default ``work_dirs/<name>``) and ``--seeds`` (default 0 1 2).
+    ``--work-dir`` (default ``work_dirs/<name>``; finished runs are kept in its ``runs/``
+    and reused, see :class:`RunStore`), ``--seeds`` (default 0 1 2) and ``--merge``
+    (train nothing; report the runs kept under the given work dirs, see
+    :func:`merge_runs`).
     """
     parser = argparse.ArgumentParser(description=doc.split('\n')[0])
     parser.add_argument('--work-dir', default=f'work_dirs/{name}')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--merge', nargs='+', metavar='WORK_DIR',
+                        help='train nothing: report the union of the runs kept under '
+                        'these work dirs (e.g. one process per seed) into --work-dir')
     return parser
 
 

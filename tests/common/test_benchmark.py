@@ -156,3 +156,72 @@ def test_shared_parser_and_publish(tmp_path, capsys):
     rep = hb.Report('toy', 'Toy', command='python toy.py').publish(str(tmp_path))
     assert 'python toy.py' in capsys.readouterr().out
     assert (tmp_path / 'toy.md').read_text() == rep.markdown()
+
+
+def test_run_store_keeps_each_run_and_refuses_other_settings(tmp_path):
+    arms = [hb.Arm('a', 'unused.py'), hb.Arm('b', 'unused.py')]
+    calls = []
+
+    def run(arm, seed):
+        calls.append((arm.name, seed))
+        return dict(metrics={'m': 10.0 * seed + (arm.name == 'b')}, curve=[(1, 2.0)])
+
+    store = hb.RunStore(str(tmp_path), dict(epochs=3, size=(4, 4)))
+    first = hb.run_grid(arms, [0, 1], run, store=store)
+    assert calls == [('a', 0), ('b', 0), ('a', 1), ('b', 1)]
+    record = json.loads((tmp_path / 'runs' / 'b_seed1.json').read_text())
+    assert record['arm'] == 'b' and record['seed'] == 1
+    assert record['settings'] == {'epochs': 3, 'size': [4, 4]}
+    assert record['result']['metrics'] == {'m': 11.0}
+    assert record['result']['wall_s'] >= 0 and record['result']['cpu_s'] >= 0
+    # a second call (one more seed) trains only the missing runs and returns what it kept
+    again = hb.run_grid(arms, [0, 1, 2], run, store=hb.RunStore(
+        str(tmp_path), dict(epochs=3, size=(4, 4))))
+    assert calls[4:] == [('a', 2), ('b', 2)]
+    assert again['a'][:2] == first['a'] and again['b'][2]['metrics'] == {'m': 21.0}
+    assert not list((tmp_path / 'runs').glob('*.tmp'))
+    with pytest.raises(SystemExit, match=r'a_seed0.json was measured with settings'):
+        hb.run_grid(arms, [0], run, store=hb.RunStore(str(tmp_path), dict(epochs=4)))
+
+
+def test_merge_runs_joins_split_work_dirs_and_refuses_mismatches(tmp_path):
+    def keep(folder, arm, seed, value, settings=None):
+        hb.RunStore(str(tmp_path / folder), settings or dict(epochs=5)).put(
+            arm, seed, dict(metrics={'m': value}))
+
+    keep('s0', 'a', 0, 1.0)
+    keep('s0', 'b', 0, 2.0)
+    keep('s1', 'b', 1, 4.0)
+    keep('s1', 'a', 1, 3.0)
+    results, seeds, settings = hb.merge_runs([str(tmp_path / 's1'), str(tmp_path / 's0')],
+                                             ['b', 'a'])
+    assert list(results) == ['b', 'a'] and seeds == [0, 1] and settings == {'epochs': 5}
+    assert [r['metrics']['m'] for r in results['a']] == [1.0, 3.0]
+    # run_or_merge: --merge sets the seeds and the named settings from the kept runs
+    args = hb.benchmark_parser('doc', 'x').parse_args(
+        ['--merge', str(tmp_path / 's0'), str(tmp_path / 's1'), '--seeds', '7'])
+    args.epochs = None
+    merged = hb.run_or_merge(args, [hb.Arm('a', 'c.py')], run=None, keys=('epochs', ))
+    assert list(merged) == ['a'] and args.seeds == [0, 1] and args.epochs == 5
+    with pytest.raises(SystemExit, match='kept twice'):
+        hb.merge_runs([str(tmp_path / 's0'), str(tmp_path / 's0')])
+    keep('s2', 'a', 2, 5.0)
+    with pytest.raises(SystemExit, match='do not have the same seeds'):
+        hb.merge_runs([str(tmp_path / 's0'), str(tmp_path / 's2')])
+    keep('s3', 'a', 3, 5.0, dict(epochs=6))
+    with pytest.raises(SystemExit, match='merge runs of one setting only'):
+        hb.merge_runs([str(tmp_path / 's0'), str(tmp_path / 's3')])
+    with pytest.raises(SystemExit, match='holds no finished runs'):
+        hb.merge_runs([str(tmp_path / 'missing')])
+    (tmp_path / 's4' / 'runs').mkdir(parents=True)
+    (tmp_path / 's4' / 'runs' / 'x.json').write_text('{"metrics": {}}')
+    with pytest.raises(SystemExit, match='not a benchmark run record'):
+        hb.merge_runs([str(tmp_path / 's4')])
+
+
+def test_grid_cost_sums_the_runs():
+    results = {'a': [dict(wall_s=60.0, cpu_s=30.0), dict(wall_s=120.0, cpu_s=30.0)],
+               'b': [dict(wall_s=0.0, cpu_s=0.0)]}
+    assert hb.grid_cost(results) == dict(wall_s=180.0, cpu_s=60.0, runs=3)
+    assert hb.cost_text(results) == ('3 arm-seed runs, 3.0 min wall and 1.0 CPU-min in all '
+                                     '(summed over the runs).')
