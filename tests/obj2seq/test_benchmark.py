@@ -34,34 +34,30 @@ def test_block_means_are_per_epoch_losses():
         block_means(curve, 0)
 
 
-def _run_json(work_dir, seeds, epochs=30, arms=('mlc', 'det-sequence')):
-    import json
-    work_dir.mkdir()
-    results = {arm: [dict(metrics={'coco/bbox_mAP': 0.1 * s, 'multi-label/mAP': 50.0 + s},
-                          curve=[(1, 1.0)]) for s in seeds] for arm in arms}
-    data = dict(args=dict(seeds=list(seeds), epochs=epochs), results=results)
-    (work_dir / 'obj2seq_benchmark.json').write_text(json.dumps(dict(data=data)))
+def _keep(work_dir, seeds, epochs=30, arms=('mlc', 'det-sequence')):
+    from projects.common.benchmark import RunStore
+    store = RunStore(str(work_dir), dict(epochs=epochs))
+    for arm in arms:
+        for s in seeds:
+            store.put(arm, s, dict(metrics={'coco/bbox_mAP': 0.1 * s,
+                                            'multi-label/mAP': 50.0 + s},
+                                   curve=[(i, 1.0) for i in range(1, 31)],
+                                   wall_s=60.0, cpu_s=30.0))
     return str(work_dir)
 
 
-def test_merge_joins_split_runs_and_refuses_unequal_ones(tmp_path):
+def test_merge_reports_split_runs_with_their_epochs(tmp_path):
     tool = load_tool('analysis_tools/obj2seq_benchmark')
-    a = _run_json(tmp_path / 'a', [0])
-    b = _run_json(tmp_path / 'b', [1, 2])
-    results, seeds, epochs = tool.merge_runs([a, b])
-    assert seeds == [0, 1, 2] and epochs == 30
-    assert [r['metrics']['multi-label/mAP'] for r in results['mlc']] == [50.0, 51.0, 52.0]
-    pose = _run_json(tmp_path / 'pose', [0, 1, 2], arms=('pose-sequence', ))
-    results, seeds, _ = tool.merge_runs([b, pose, a])  # arm groups join by seed
-    assert seeds == [0, 1, 2] and set(results) == {'mlc', 'det-sequence', 'pose-sequence'}
-    assert [r['metrics']['multi-label/mAP'] for r in results['mlc']] == [50.0, 51.0, 52.0]
+    a = _keep(tmp_path / 'a', [0])
+    b = _keep(tmp_path / 'b', [1, 2])
+    pose = _keep(tmp_path / 'pose', [0, 1, 2], arms=('pose-sequence', ))
     out = tmp_path / 'merged'
-    tool.main(['--merge', a, b, '--work-dir', str(out)])
+    tool.main(['--merge', b, pose, a, '--work-dir', str(out), '--epochs', '5'])
     text = (out / 'obj2seq_benchmark.md').read_text()
-    assert 'n=3 seeds [0, 1, 2]' in text and '51.0 ± 1.0' in text
-    for bad, match in ((_run_json(tmp_path / 'c', [3], epochs=10), 'merge only equal'),
-                       (_run_json(tmp_path / 'd', [4], arms=('mlc', )), 'same seeds'),
-                       (_run_json(tmp_path / 'e', [0]), 'mlc seed 0 of'),
-                       (str(tmp_path / 'none'), 'does not exist')):
-        with pytest.raises(SystemExit, match=match):
-            tool.merge_runs([a, bad])
+    # the epochs come from the kept runs, not from the command line
+    assert '30 epochs, mean ± sample std over n=3 seeds [0, 1, 2]' in text
+    assert '| (a) indicator multi-label mAP | 51.0 ± 1.0 | 50.0 / 51.0 / 52.0 |' in text
+    assert '9 arm-seed runs, 9.0 min wall and 4.5 CPU-min' in text
+    with pytest.raises(SystemExit, match='one setting only'):
+        tool.main(['--merge', a, _keep(tmp_path / 'c', [3], epochs=10),
+                   '--work-dir', str(out)])

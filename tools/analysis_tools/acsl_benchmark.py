@@ -14,7 +14,6 @@ Example::
 
     python tools/analysis_tools/acsl_benchmark.py --work-dir work_dirs/acsl_benchmark
 """
-import json
 import math
 import os.path as osp
 import sys
@@ -135,7 +134,7 @@ def roi_head_step_fns(num_rois=512, num_classes=1230):
     return fns
 
 
-def report(results, times, args, seconds):
+def report(results, times, args):
     rep = hb.Report('acsl_benchmark', 'ACSL in miniature (tiny LVIS v0.5, decoupled recipe)')
     n = len(args.seeds)
     rows = [[LABELS[k]] + [hb.mean_std([lvis(r)[m] for r in runs], scale=100)
@@ -162,39 +161,65 @@ def report(results, times, args, seconds):
                       hb.speed_rows(times, 'softmax', {'softmax': 'softmax CE',
                                                        'acsl': 'ACSL'}))
     rep.add_text(f'Stage 1: {args.stage1_epochs} epochs; stage 2: {args.stage2_epochs} '
-                 f'epochs; total {seconds / 60:.1f} min.')
+                 'epochs; ' + hb.cost_text(results))
     rep.data = dict(results=results, times=times, args=vars(args))
     return rep
 
 
-def load_stage1(work_dir, seeds, epochs):
-    """``{'stage1': [run per seed]}`` from an earlier run's ``acsl_benchmark.json``.
+def stage_store(work_dir, stage, args):
+    """Kept runs of one stage: ``<work_dir>/<stage>/runs`` (stage 2's settings include
+    stage 1's, so re-trained heads never mix with heads of another stage 1)."""
+    settings = dict(stage1_epochs=args.stage1_epochs)
+    if stage == 'stage2':
+        settings.update(stage2_epochs=args.stage2_epochs)
+    return hb.RunStore(osp.join(work_dir, stage), settings)
 
-    Refuses (naming the file and the mismatch) a different ``--stage1-epochs``, a
-    missing seed or a missing checkpoint, so stage 2 never starts from the wrong model.
-    """
-    path = osp.join(work_dir, 'acsl_benchmark.json')
-    if not osp.isfile(path):
-        raise SystemExit(f'--stage1-from {work_dir}: {path} does not exist; run the '
-                         'benchmark there first (or drop --stage1-from).')
-    with open(path) as f:
-        data = json.load(f)['data']
-    old = data['args']
-    if old['stage1_epochs'] != epochs:
-        raise SystemExit(f'--stage1-from {work_dir}: its stage 1 trained '
-                         f"{old['stage1_epochs']} epochs, this run asks for {epochs}; "
-                         f"pass --stage1-epochs {old['stage1_epochs']}.")
-    runs = dict(zip(old['seeds'], data['results']['stage1']))
-    missing = [s for s in seeds if s not in runs]
-    if missing:
-        raise SystemExit(f'--stage1-from {work_dir}: seeds {missing} are not in {path} '
-                         f"(it has {old['seeds']}).")
-    for seed in seeds:
-        ckpt = runs[seed]['checkpoint']
+
+def check_checkpoints(runs, seeds, where):
+    for seed, run in zip(seeds, runs):
+        ckpt = run.get('checkpoint')
         if not ckpt or not osp.isfile(ckpt):
-            raise SystemExit(f'--stage1-from {work_dir}: the stage-1 checkpoint of seed '
-                             f'{seed} ({ckpt}) is missing; train stage 1 again.')
-    return {'stage1': [runs[s] for s in seeds]}
+            raise SystemExit(f'{where}: the stage-1 checkpoint of seed {seed} ({ckpt}) is '
+                             'missing, so stage 2 cannot start from it; delete '
+                             f'{where}/stage1/runs/stage1_seed{seed}.json to train stage 1 '
+                             'again.')
+
+
+def stage1_runs(args, stage1):
+    """``{'stage1': [run per seed]}``: trained (and kept) in ``--work-dir``, or the kept
+    runs of ``--stage1-from``, which must hold every seed with the same
+    ``--stage1-epochs`` and its checkpoint, so stage 2 never starts from the wrong
+    model."""
+    if not args.stage1_from:
+        first = hb.run_grid([stage1], args.seeds, lambda arm, seed: hb.train_arm(
+            arm, args.work_dir, seed, args.stage1_epochs), desc='ACSL stage 1',
+            store=stage_store(args.work_dir, 'stage1', args))
+        check_checkpoints(first['stage1'], args.seeds, args.work_dir)
+        return first
+    store = stage_store(args.stage1_from, 'stage1', args)
+    runs = [store.get('stage1', seed) for seed in args.seeds]
+    missing = [s for s, r in zip(args.seeds, runs) if r is None]
+    if missing:
+        raise SystemExit(f'--stage1-from {args.stage1_from}: no kept stage-1 run of seeds '
+                         f'{missing} in {store.root}; run the benchmark there with those '
+                         'seeds first (or drop --stage1-from).')
+    check_checkpoints(runs, args.seeds, args.stage1_from)
+    return {'stage1': runs}
+
+
+def merged(args):
+    """Both stages of the runs kept under ``--merge`` (settings and seeds from them)."""
+    first, seeds, settings = hb.merge_runs([osp.join(d, 'stage1') for d in args.merge],
+                                           ['stage1'])
+    second, seeds2, settings2 = hb.merge_runs([osp.join(d, 'stage2') for d in args.merge],
+                                              list(LOSSES))
+    if seeds2 != seeds or settings2['stage1_epochs'] != settings['stage1_epochs']:
+        raise SystemExit(f'--merge: stage 1 has seeds {seeds} ({settings}), stage 2 '
+                         f'{seeds2} ({settings2}); merge work dirs of complete runs.')
+    args.seeds, args.losses = seeds, list(second)
+    args.stage1_epochs, args.stage2_epochs = (settings2['stage1_epochs'],
+                                              settings2['stage2_epochs'])
+    return dict(first, **second)
 
 
 def parse_args(argv=None):
@@ -204,9 +229,10 @@ def parse_args(argv=None):
     parser.add_argument('--losses', nargs='+', choices=list(LOSSES),
                         default=['softmax', 'acsl', 'seesaw', 'acsl-adaptive'])
     parser.add_argument('--stage1-from', metavar='WORK_DIR',
-                        help='reuse the stage-1 runs (metrics, curves, checkpoints) of an '
-                             'earlier run of this benchmark with the same seeds and '
-                             '--stage1-epochs instead of training stage 1 again')
+                        help='reuse the kept stage-1 runs (metrics, curves, checkpoints) '
+                             'of an earlier run of this benchmark with the same seeds and '
+                             '--stage1-epochs instead of training stage 1 again (e.g. for '
+                             'another --stage2-epochs in a new --work-dir)')
     parser.add_argument('--speed-repeats', type=int, default=8,
                         help='interleaved RoI-head step rounds (0 skips)')
     return parser.parse_args(argv)
@@ -215,15 +241,12 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(1)
-    start = time.perf_counter()
     times = hb.interleaved_timing(roi_head_step_fns(), args.speed_repeats) \
         if args.speed_repeats else {}
+    if args.merge:
+        return report(merged(args), times, args).publish(args.work_dir)
     stage1, stage2 = arms(args)
-    if args.stage1_from:
-        first = load_stage1(args.stage1_from, args.seeds, args.stage1_epochs)
-    else:
-        first = hb.run_grid([stage1], args.seeds, lambda arm, seed: hb.train_arm(
-            arm, args.work_dir, seed, args.stage1_epochs), desc='ACSL stage 1')
+    first = stage1_runs(args, stage1)
     ckpts = dict(zip(args.seeds, (r['checkpoint'] for r in first['stage1'])))
 
     def stage2_run(arm, seed):
@@ -231,9 +254,9 @@ def main(argv=None):
         return hb.train_arm(arm, args.work_dir, seed, args.stage2_epochs,
                             extra={'load_from': ckpts[seed]}, hooks=hooks)
 
-    results = dict(first, **hb.run_grid(stage2, args.seeds, stage2_run, desc='ACSL stage 2'))
-    rep = report(results, times, args, time.perf_counter() - start)
-    return rep.publish(args.work_dir)
+    results = dict(first, **hb.run_grid(stage2, args.seeds, stage2_run, desc='ACSL stage 2',
+                                         store=stage_store(args.work_dir, 'stage2', args)))
+    return report(results, times, args).publish(args.work_dir)
 
 
 if __name__ == '__main__':

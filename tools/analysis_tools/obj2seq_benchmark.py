@@ -17,10 +17,8 @@ Example::
 
     python tools/analysis_tools/obj2seq_benchmark.py --work-dir work_dirs/obj2seq_benchmark
 """
-import json
 import os.path as osp
 import sys
-import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
@@ -115,7 +113,7 @@ def schedule(epochs):
                                      milestones=[max(1, int(0.8 * epochs))], gamma=0.1)]}
 
 
-def report(results, args, seconds=None):
+def report(results, args):
     rep = hb.Report('obj2seq_benchmark', 'Obj2Seq in miniature (tiny COCO twins)',
                     log_curves=True)
     n = len(args.seeds)
@@ -136,43 +134,9 @@ def report(results, args, seconds=None):
         if a.name in results:
             rep.add_curves(a.label, [hb.block_means(  # per-epoch mean loss
                 r['curve'], max(1, len(r['curve']) // args.epochs)) for r in results[a.name]])
-    total = f'total {seconds / 60:.1f} min' if seconds is not None else \
-        'merged from ' + ', '.join(args.merge)
-    rep.add_text(f'{args.epochs} epochs per arm and seed; {total}.')
+    rep.add_text(f'{args.epochs} epochs per arm and seed; ' + hb.cost_text(results))
     rep.data = dict(results=results, args=vars(args))
     return rep
-
-
-def merge_runs(work_dirs):
-    """Results and seeds of earlier runs of this benchmark (e.g. one process per seed or
-    per group of arms).
-
-    Every run must have the same ``--epochs``, no (arm, seed) may come twice, and every
-    arm must end up with the same seeds (returned sorted).
-    """
-    by_arm, epochs = {}, None
-    for work_dir in work_dirs:
-        path = osp.join(work_dir, 'obj2seq_benchmark.json')
-        if not osp.isfile(path):
-            raise SystemExit(f'--merge: {path} does not exist (did that run finish?).')
-        with open(path) as f:
-            data = json.load(f)['data']
-        run_args = data['args']
-        if epochs is not None and run_args['epochs'] != epochs:
-            raise SystemExit(f"--merge: {path} trained {run_args['epochs']} epochs, the "
-                             f'runs before it {epochs}; merge only equal budgets.')
-        epochs = run_args['epochs']
-        for arm, runs in data['results'].items():
-            for seed, run in zip(run_args['seeds'], runs):
-                if seed in by_arm.setdefault(arm, {}):
-                    raise SystemExit(f'--merge: {arm} seed {seed} of {path} is already '
-                                     'merged.')
-                by_arm[arm][seed] = run
-    seeds = {arm: sorted(runs) for arm, runs in by_arm.items()}
-    if len({tuple(v) for v in seeds.values()}) > 1:
-        raise SystemExit(f'--merge: the arms do not have the same seeds: {seeds}.')
-    seeds = next(iter(seeds.values()))
-    return {arm: [runs[s] for s in seeds] for arm, runs in by_arm.items()}, seeds, epochs
 
 
 def parse_args(argv=None):
@@ -180,29 +144,21 @@ def parse_args(argv=None):
     parser.add_argument('--epochs', type=int, default=30, help='the twins use 30')
     parser.add_argument('--arms', nargs='+', default=[a.name for a in ARMS],
                         choices=[a.name for a in ARMS])
-    parser.add_argument('--merge', nargs='+', metavar='WORK_DIR',
-                        help='train nothing: report the union of earlier runs of this '
-                             'benchmark (e.g. one process per seed) into --work-dir')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.merge:
-        results, args.seeds, args.epochs = merge_runs(args.merge)
-        args.arms = list(results)
-        return report(results, args).publish(args.work_dir)
     torch.set_num_threads(1)
-    start = time.perf_counter()
 
     def run(arm, seed):
         return hb.train_arm(arm, args.work_dir, seed, args.epochs, probe=PROBES.get(arm.name),
                             extra=schedule(args.epochs))
 
-    results = hb.run_grid([a for a in ARMS if a.name in args.arms], args.seeds, run,
-                          desc='Obj2Seq benchmark')
-    rep = report(results, args, time.perf_counter() - start)
-    return rep.publish(args.work_dir)
+    results = hb.run_or_merge(args, [a for a in ARMS if a.name in args.arms], run,
+                              keys=('epochs', ), desc='Obj2Seq benchmark')
+    args.arms = list(results)
+    return report(results, args).publish(args.work_dir)
 
 
 if __name__ == '__main__':
