@@ -1,4 +1,4 @@
-"""The MAC benchmark tool: its report, schedule, equal-wall-clock budget and run cache."""
+"""The MAC benchmark tool: its report, schedule, equal-wall-clock budget and --merge."""
 import json
 
 from tests.utils import load_tool
@@ -33,27 +33,32 @@ def test_benchmark_report_table():
                                   'param_scheduler.1.T_max': 11}
 
 
-def test_wall_clock_epochs_and_cache(tmp_path):
+def test_wall_clock_epochs():
     bench = load_tool('analysis_tools/mac_benchmark')
     ratios = {'unmasked': 1.0, 'mac_0.6': 0.4, 'mac_0.75': 1.2}
     # 20 / 0.4 = 50 epochs; a ratio above 1 (noise) never gives fewer than equal steps
     assert bench.wall_clock_epochs(20, ratios) == {'mac_0.6_wallclock': 50,
                                                    'mac_0.75_wallclock': 20}
-    calls = []
 
-    def run(arm, seed, epochs):
-        calls.append((arm.name, seed, epochs))
-        return _result(5.0, 1.0, epochs)
 
-    cached = bench.cached(str(tmp_path), run)
-    arm = bench.ARMS[1]
-    first = cached(arm, 0, 7)
-    again = cached(arm, 0, 7)
-    cached(arm, 0, 8)
-    assert calls == [('mac_0.6', 0, 7), ('mac_0.6', 0, 8)]
-    assert first['metrics'] == again['metrics'] and again['curve'] == [[1, 2.0], [2, 1.0]]
-    with open(tmp_path / 'mac_0.6_seed0_e7.json') as f:
-        assert json.load(f)['epochs'] == 7
+def test_merge_reports_kept_runs_with_the_step_times_of_the_first_work_dir(tmp_path):
+    from projects.common import benchmark as hb
+    bench = load_tool('analysis_tools/mac_benchmark')
+    times = {'unmasked': [1.0, 1.0], 'mac_0.6': [0.5, 0.5], 'mac_0.75': [0.25, 0.25]}
+    dirs = [tmp_path / 'a', tmp_path / 'b']
+    for seed, folder in enumerate(dirs):
+        store = hb.RunStore(str(folder), dict(epochs=3))
+        for i, arm in enumerate(bench.ARMS):
+            store.put(arm.name, seed, _result(10.0 * (i + 1) + seed, 100.0 / (i + 1), 3))
+        store.put('mac_0.75_wallclock', seed, _result(40.0 + seed, 100.0, 12))
+    (dirs[0] / 'step_seconds.json').write_text(json.dumps(times))
+    rep = bench.main(['--merge', *map(str, dirs), '--work-dir', str(tmp_path / 'out')])
+    text = rep.markdown()
+    assert 'n=2 seeds [0, 1]; 3 epochs' in text
+    assert '| unmasked (rho_v 0, rho_t 0) | 3 | 1.00 | 10.5 ± 0.7 |' in text
+    assert ('| MAC rho_v 0.75, rho_t 0.3, equal wall clock | 12 | 1.00 | 40.5 ± 0.7'
+            in text)
+    assert rep.data['step_seconds'] == times  # read, not measured again
 
 
 def test_speed_tool_counts_the_joint_attention():

@@ -153,3 +153,29 @@ def test_benchmark_arms_and_retrieval_of_an_untrained_model(tmp_path):
     assert int(meta['query'].sum()) == 24 and len(meta['pid']) == 72
     rand = tool.chance(meta, styles, draws=5)
     assert rand['mAP'] < out['cls_parts/mAP']
+
+
+def test_benchmark_merge_reports_kept_runs_of_per_seed_work_dirs(tmp_path):
+    """``--merge`` reports hand-made kept runs (trained and untrained arm) of two work
+    dirs with their seeds and epochs; nothing is trained."""
+    from projects.common import benchmark as hb
+    tool = load_tool('analysis_tools/pass_benchmark')
+    data = tmp_path / 'data'
+    _reid_generator().generate_part_benchmark(str(data), pretrain_ids=2, per_pretrain=1,
+                                              test_ids=12)
+    (data / tool.MARKER).touch()
+    keys = ('mAP', 'R1', 'R5') + tuple(f'{b}_mAP' for b in tool.BANDS)
+    for seed, value in ((0, 30.0), (1, 40.0)):
+        store = hb.RunStore(str(tmp_path / f's{seed}'), dict(epochs=6))
+        for arm, offset in (('pass', 20.0), ('init', 0.0)):
+            metrics = {f'{f}/{k}': value + offset for f in tool.FEATURES for k in keys}
+            store.put(arm, seed, dict(metrics=metrics, train_s=60.0, curve=[[1, 1.0]]))
+    tool.main(['--merge', str(tmp_path / 's0'), str(tmp_path / 's1'), '--arms', 'pass',
+               '--data-dir', str(data), '--work-dir', str(tmp_path / 'out')])
+    text = (tmp_path / 'out' / 'pass_benchmark.md').read_text()
+    # (50, 60) and (30, 40): means 55 / 35, sample std 10 / sqrt(2) = 7.07
+    assert ('| PASS (part areas, CLS + PART tokens): cls_parts | 55.0 ± 7.1 | 55.0 ± 7.1 '
+            '| 55.0 ± 7.1 | 60 ± 0 |') in text
+    assert '| untrained: cls | 35.0 ± 7.1 | 35.0 ± 7.1 | 35.0 ± 7.1 | 60 ± 0 |' in text
+    assert '(2 seeds, 6 epochs, mean ± sample std)' in text
+    assert not (tmp_path / 'out' / 'runs').exists()  # nothing new was run

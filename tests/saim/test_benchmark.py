@@ -41,3 +41,19 @@ def test_speed_report_ratios():
     assert '| SAIM | 6000.0 | 6.000 | 40.0 | 4.000 |' in text
     assert 'SAIM step / ViT-B full-pass step = 2.000 against a FLOP ratio of ' \
         '2.000 (gap 1.000)' in text
+
+
+def test_quality_merge_reports_runs_kept_by_separate_seed_processes(tmp_path):
+    from projects.common import benchmark as hb
+    tool = load_tool('analysis_tools/saim_benchmark')
+    keys = ('cls_knn_top1', 'cls_linear_top1', 'gap_knn_top1', 'gap_linear_top1')
+    for seed, top1 in ((0, 20.0), (1, 26.0)):
+        hb.RunStore(str(tmp_path / f's{seed}'), dict(epochs=7)).put('saim', seed, dict(
+            metrics=dict({k: top1 for k in keys}, **{'reconstruction/mse': 0.5}),
+            curve=[[1, 1.0]], train_s=30.0))
+    rep = tool.main(['quality', '--merge', str(tmp_path / 's0'), str(tmp_path / 's1'),
+                     '--work-dir', str(tmp_path / 'out')])
+    # (20, 26): mean 23, sample std 3 sqrt(2) = 4.24
+    assert ('| SAIM (random order) | 7 | 30 | 23.0 ± 4.2 | 23.0 ± 4.2 | 23.0 ± 4.2 '
+            '| 23.0 ± 4.2 | 0.500 ± 0.000 |') in rep.markdown()
+    assert 'n=2 seeds [0, 1]' in rep.markdown()

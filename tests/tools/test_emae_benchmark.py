@@ -30,3 +30,19 @@ def test_speed_report_ratios(tmp_path):
     assert '| EMAE (K=4) | 2800.0 | 2.800 |' in text
     assert 'EMAE step / (K x MAE step) = 0.700' in text
     assert 'EMAE / MAE on K x the images = 1.000' in text
+
+
+def test_quality_merge_reports_runs_kept_by_separate_seed_processes(tmp_path):
+    from projects.common import benchmark as hb
+    tool = load_tool('analysis_tools/emae_benchmark')
+    for seed, knn in ((0, 30.0), (2, 36.0)):
+        hb.RunStore(str(tmp_path / f's{seed}'), dict(epochs=5)).put('emae', seed, dict(
+            metrics={'knn_top1': knn, 'linear_top1': 40.0, 'reconstruction/mse': 0.25,
+                     'reconstruction/inconsistency': 0.01},
+            curve=[[1, 1.0]], train_s=20.0))
+    rep = tool.main(['quality', '--merge', str(tmp_path / 's0'), str(tmp_path / 's2'),
+                     '--work-dir', str(tmp_path / 'out')])
+    # (30, 36): mean 33, sample std 3 sqrt(2) = 4.24
+    assert ('| EMAE (K=4, λ=1) | 5 | 20 | 33.0 ± 4.2 | 40.0 ± 0.0 | 0.250 ± 0.000 '
+            '| 0.0100 ± 0.0000 |') in rep.markdown()
+    assert 'n=2 seeds [0, 2]' in rep.markdown()

@@ -33,16 +33,28 @@ def test_multilabel_probe_separates_linearly_separable_labels():
     assert torch.equal((scores > 0).float(), y[150:])
 
 
-def test_merge_refuses_runs_of_different_epochs(tmp_path):
+def test_quality_merge_reports_hand_made_runs_of_two_work_dirs(tmp_path):
+    from projects.common import benchmark as hb
     tool = load_tool('analysis_tools/univip_benchmark')
-    for i, epochs in enumerate((2, 3)):
-        folder = tmp_path / f'run{i}'
-        folder.mkdir()
-        (folder / 'univip_quality.json').write_text(json.dumps(dict(data=dict(
-            args=dict(seeds=[i], epochs=epochs), results={}))))
-    with pytest.raises(SystemExit, match='different --epochs'):
-        tool.main(['merge', '--inputs', str(tmp_path / 'run0'), str(tmp_path / 'run1'),
-                   '--work-dir', str(tmp_path)])
+    settings = dict(epochs=4, train_images=64, probe_images=60)
+    curve = [[1, 2.0], [2, 1.0]]
+    for seed, scene in ((0, 30.0), (1, 40.0)):
+        store = hb.RunStore(str(tmp_path / f's{seed}'), settings)
+        for arm, offset in (('byol', 0.0), ('univip', 10.0)):
+            store.put(arm, seed, dict(metrics=dict(scene=scene + offset, instance=20.0,
+                                                   multilabel=50.0 + seed),
+                                      curve=curve, train_s=6.0))
+    out = tmp_path / 'merged'
+    rep = tool.main(['quality', '--merge', str(tmp_path / 's0'), str(tmp_path / 's1'),
+                     '--work-dir', str(out)])
+    text = rep.markdown()
+    # scene (30, 40) / (40, 50): mean 35 / 45, sample std 10 / sqrt(2) = 7.07
+    assert '| BYOL | 4 | 6 | 35.0 ± 7.1 | 20.0 ± 0.0 | 50.5 ± 0.7 |' in text
+    assert '| UniVIP | 4 | 6 | 45.0 ± 7.1 | 20.0 ± 0.0 | 50.5 ± 0.7 |' in text
+    assert 'n=2 seeds [0, 1]' in text
+    data = json.loads((out / 'univip_quality.json').read_text())['data']
+    assert list(data['results']) == ['byol', 'univip']
+    assert {k: data['args'][k] for k in settings} == settings
 
 
 @pytest.mark.slow
@@ -52,7 +64,7 @@ def test_quality_merge_and_speed_reports(tiny_data, tmp_path):
         tool.main(['quality', '--arms', 'univip', '--seeds', str(seed),
                    '--epochs', '2', '--train-images', '64', '--probe-images', '60',
                    '--work-dir', str(tmp_path / f's{seed}')])
-    rep = tool.main(['merge', '--inputs', str(tmp_path / 's0'), str(tmp_path / 's1'),
+    rep = tool.main(['quality', '--merge', str(tmp_path / 's0'), str(tmp_path / 's1'),
                      '--work-dir', str(tmp_path)])
     data = json.loads((tmp_path / 'univip_quality.json').read_text())['data']
     assert data['args']['seeds'] == [0, 1] and set(data['results']) == {'univip'}

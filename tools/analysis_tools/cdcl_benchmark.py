@@ -12,15 +12,19 @@ ResNet-18, 16 base channels, 128x128 crops), the same iterations and seeds for e
 mIoU (%) on every val image of each dataset through mmseg's ``IoUMetric`` (the CDCL
 twin's ``MultiDatasetValLoop`` reports it per dataset).
 
+Finished (arm, seed) runs are kept in ``<work-dir>/runs/`` and reused; seeds run as
+separate processes are reported together with ``--merge``.
+
 Example::
 
     python tools/analysis_tools/cdcl_benchmark.py --work-dir work_dirs/cdcl_benchmark
+    python tools/analysis_tools/cdcl_benchmark.py --seeds 0 --work-dir work_dirs/cdcl_s0
+    python tools/analysis_tools/cdcl_benchmark.py --seeds 1 --work-dir work_dirs/cdcl_s1
+    python tools/analysis_tools/cdcl_benchmark.py --merge work_dirs/cdcl_s0 work_dirs/cdcl_s1 \
+        --work-dir work_dirs/cdcl_benchmark
 """
-import argparse
-import json
 import os.path as osp
 import sys
-import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
@@ -55,11 +59,9 @@ def miou(arm, result, dataset):
     return result['metrics'][key]
 
 
-def report(results, args, command=None, cost=None):
-    """Tables (mean ± sample std, per-seed values, curve tails), bars and curves.
-
-    ``cost`` is ``dict(wall_s=..., cpu_s=...)`` of the whole run.
-    """
+def report(results, args, command=None):
+    """Tables (mean ± sample std, per-seed values, curve tails, summed cost), bars and
+    curves."""
     rep = hb.Report('cdcl_benchmark', 'CDCL in miniature (tiny road scenes, mIoU %)', command)
     single = {d: [miou(f'single-{d}', r, d) for r in results[f'single-{d}']]
               for d in DATASETS if f'single-{d}' in results}
@@ -84,49 +86,13 @@ def report(results, args, command=None, cost=None):
                   'mean over the last 10 % of iterations (the 10 % before) and over the '
                   'seeds, and train seconds per run',
                   ['run', 'loss, last 10 % (previous 10 %)', 'train (s)'], tails)
-    if cost:
-        rep.add_text(f"Total: {cost['wall_s'] / 60:.1f} min wall, "
-                     f"{cost['cpu_s'] / 60:.1f} CPU-min (one thread)" +
-                     (f", summed over {cost['merged']} runs." if cost.get('merged') else '.'))
+    rep.add_text(f'Cost (one thread): {hb.cost_text(results)}')
     for d in DATASETS:
         rep.add_bars(f'{d} mIoU', {n: per[d] for n, per in table.items() if d in per})
     for name, runs in results.items():
         rep.add_curves(name, [r['curve'] for r in runs])
-    rep.data = dict(results=results, args=vars(args), cost=cost)
+    rep.data = dict(results=results, args=vars(args), cost=hb.grid_cost(results))
     return rep
-
-
-def merged_report(paths):
-    """:func:`report` of the finished runs saved in ``paths`` (their seeds concatenated).
-
-    The runs must share arms and iterations. Their commands are listed one per line;
-    the cost adds their wall and CPU times (``merged`` = number of runs).
-    """
-    saved = []
-    for path in paths:
-        with open(path) as f:
-            saved.append(json.load(f))
-    first = argparse.Namespace(**saved[0]['data']['args'])
-    results = {arm: [] for arm in saved[0]['data']['results']}
-    seeds, costs = [], []
-    for path, run in zip(paths, saved):
-        run_args = run['data']['args']
-        if run_args['iters'] != first.iters or set(run['data']['results']) != set(results):
-            raise ValueError(f'{path}: arms {sorted(run["data"]["results"])} at '
-                             f'{run_args["iters"]} iterations do not match {paths[0]} '
-                             f'({sorted(results)} at {first.iters}); merge only runs of '
-                             'the same arms and iterations')
-        for arm, runs in run['data']['results'].items():
-            results[arm] += runs
-        seeds += run_args['seeds']
-        costs.append(run['data'].get('cost'))
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f'{paths}: seed lists overlap ({seeds}); merge distinct seeds')
-    first.seeds = seeds
-    cost = None if None in costs else dict(wall_s=sum(c['wall_s'] for c in costs),
-                                           cpu_s=sum(c['cpu_s'] for c in costs),
-                                           merged=len(costs))
-    return report(results, first, '\n'.join(run['command'] for run in saved), cost)
 
 
 def parse_args(argv=None):
@@ -134,28 +100,19 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=300, help='the twins use 300')
     parser.add_argument('--arms', nargs='+', default=['single', 'joint-bn', 'cdcl'],
                         choices=['single', 'joint-bn', 'cdcl'])
-    parser.add_argument('--from-json', metavar='JSON', nargs='+',
-                        help='no training: write the report of finished runs from their '
-                             'cdcl_benchmark.json files into --work-dir (runs of the same '
-                             'arms and iterations on different seeds are merged)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.from_json:
-        rep = merged_report(args.from_json)
-        return rep.publish(args.work_dir)
     torch.set_num_threads(1)
-    start, cpu_start = time.perf_counter(), time.process_time()
     singles, joint = arms(DATASETS)
     chosen = (singles if 'single' in args.arms else []) + [
         a for a in joint if a.name in args.arms]
-    results = hb.run_grid(chosen, args.seeds, lambda arm, seed: hb.train_arm(
-        arm, args.work_dir, seed, extra=iterations(args.iters)), desc='CDCL benchmark')
-    cost = dict(wall_s=time.perf_counter() - start, cpu_s=time.process_time() - cpu_start)
-    rep = report(results, args, cost=cost)
-    return rep.publish(args.work_dir)
+    results = hb.run_or_merge(args, chosen, lambda arm, seed: hb.train_arm(
+        arm, args.work_dir, seed, extra=iterations(args.iters)), keys=('iters', ),
+        desc='CDCL benchmark')
+    return report(results, args).publish(args.work_dir)
 
 
 if __name__ == '__main__':

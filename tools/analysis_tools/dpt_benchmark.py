@@ -11,14 +11,18 @@ tiny ImageNet, one shape per image at a random scale and position) trained with 
 same recipe and seeds; top-1 / top-5 on the val split through mmpretrain's ``Accuracy``;
 the learned DePatch boxes per stage of the trained DPT (:func:`depatch_box_stats`).
 
+Finished accuracy runs are kept in ``<work-dir>/runs/`` and reused; ``--merge`` reports
+the runs of several work dirs (e.g. one process per seed) without training.
+
 Example::
 
     python tools/analysis_tools/dpt_benchmark.py --work-dir work_dirs/dpt_benchmark
+    python tools/analysis_tools/dpt_benchmark.py --skip-efficiency --merge work_dirs/dpt_s0 \
+        work_dirs/dpt_s1 --work-dir work_dirs/dpt_benchmark
 """
 import functools
 import os.path as osp
 import sys
-import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
@@ -123,8 +127,8 @@ def efficiency(args):
     return rows, times
 
 
-def report(eff_rows, times, results, args, cost=None):
-    """Efficiency and accuracy tables; ``cost`` = ``dict(wall_s=..., cpu_s=...)``."""
+def report(eff_rows, times, results, args):
+    """Efficiency and accuracy tables, the summed cost of the accuracy runs."""
     rep = hb.Report('dpt_benchmark', 'DPT vs PVT (mmdet) in miniature')
     if eff_rows:
         rep.add_table(
@@ -133,11 +137,9 @@ def report(eff_rows, times, results, args, cost=None):
              'ratio', 'latency DPT / PVT (ms)', 'ratio'], eff_rows)
     if results:
         accuracy_report(rep, results, args)
-    if cost:
-        rep.add_text(f"Total: {cost['wall_s'] / 60:.1f} min wall, "
-                     f"{cost['cpu_s'] / 60:.1f} CPU-min (one thread).")
+        rep.add_text(f'Accuracy runs (one thread): {hb.cost_text(results)}')
     rep.data = dict(efficiency=eff_rows, times=times, results=results, args=vars(args),
-                    cost=cost)
+                    cost=hb.grid_cost(results))
     return rep
 
 
@@ -207,17 +209,14 @@ def main(argv=None):
         raise SystemExit(f'--epochs {args.epochs}: the tiny twin needs at least 2 epochs '
                          '(one of linear warm-up, one of cosine); pass --epochs 2 or more.')
     torch.set_num_threads(1)
-    start, cpu_start = time.perf_counter(), time.process_time()
     eff_rows, times = ([], {}) if args.skip_efficiency else efficiency(args)
-    results = {} if args.skip_accuracy else hb.run_grid(
-        ARMS, args.seeds,
+    results = {} if args.skip_accuracy else hb.run_or_merge(
+        args, ARMS,
         lambda arm, seed: hb.train_arm(
             arm, args.work_dir, seed, args.epochs, extra=schedule(args.epochs),
             probe=depatch_diagnostics if arm.name == 'dpt' else None),
-        desc='DPT accuracy')
-    cost = dict(wall_s=time.perf_counter() - start, cpu_s=time.process_time() - cpu_start)
-    rep = report(eff_rows, times, results, args, cost)
-    return rep.publish(args.work_dir)
+        keys=('epochs', ), desc='DPT accuracy')
+    return report(eff_rows, times, results, args).publish(args.work_dir)
 
 
 if __name__ == '__main__':

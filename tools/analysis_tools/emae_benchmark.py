@@ -13,9 +13,14 @@ MAE), EMAE (K = 4, lambda_sc 1), EMAE with lambda_sc 0, and MAE with K times the
 EMAE (K 4) vs MAE (K 1) on the same images and MAE on K times the images (same rows),
 interleaved repetitions, process CPU time, ratios to MAE.
 
+Finished quality runs are kept in ``<work-dir>/runs/`` and reused; ``quality --merge``
+reports the runs of several work dirs (e.g. one process per seed) without training.
+
 Examples::
 
     python tools/analysis_tools/emae_benchmark.py quality --work-dir work_dirs/emae_benchmark
+    python tools/analysis_tools/emae_benchmark.py quality --merge work_dirs/emae_s0 \
+        work_dirs/emae_s1 --work-dir work_dirs/emae_benchmark
     python tools/analysis_tools/emae_benchmark.py speed --work-dir work_dirs/emae_benchmark
 """
 import os.path as osp
@@ -67,7 +72,8 @@ def quality_run(args):
         return hb.train_arm(arm, args.work_dir, seed, epochs, evaluate='test',
                             probe=probe)
 
-    return hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'EMAE quality')
+    return hb.run_or_merge(args, [ARMS[a] for a in args.arms], run, keys=('epochs', ),
+                           desc='EMAE quality')
 
 
 def quality_report(results, args):
@@ -144,7 +150,11 @@ def parse_args(argv=None):
     parser.add_argument('--arms', nargs='+', choices=list(ARMS), default=list(ARMS))
     parser.add_argument('--batch-size', type=int, default=2, help='speed: images per step')
     parser.add_argument('--repeats', type=int, default=3, help='speed: timed rounds')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.mode == 'speed' and args.merge:
+        parser.error('--merge reports kept quality runs; speed times the steps afresh, so '
+                     'run "quality --merge ..." or drop --merge.')
+    return args
 
 
 def main(argv=None):

@@ -15,15 +15,17 @@ and 0.75 (rho_t 0.3), same recipe and seeds.
 
 Every arm's warm-up + cosine schedule spans its own run (the same rule for all arms).
 Text-to-video R@1 / R@5 / MdR on the 100 test pairs (chance R@1 = 1 %) through the twin's
-``MACRetrievalMetric``. Finished runs are kept in ``<work-dir>/<arm>_seed<s>_e<epochs>.json``
-and reused, so an interrupted benchmark continues where it stopped (the cache knows arm,
-seed and epochs only: use a fresh ``--work-dir`` after changing the twin or the arms).
+``MACRetrievalMetric``. Finished runs are kept in ``<work-dir>/runs/`` and reused by a later
+call with the same ``--epochs``, so an interrupted benchmark continues where it stopped (use a
+fresh ``--work-dir`` after changing the twin or the arms); ``--merge`` reports the runs of
+several work dirs with the step times of the first one, without training.
 
 Example::
 
     python tools/analysis_tools/mac_benchmark.py --work-dir work_dirs/mac_benchmark
+    python tools/analysis_tools/mac_benchmark.py --merge work_dirs/mac_a work_dirs/mac_b \
+        --work-dir work_dirs/mac_benchmark
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -101,25 +103,6 @@ def wall_clock_epochs(epochs, ratios):
             for name in ratios if name != PEER}
 
 
-def cached(work_dir, run):
-    """``run(arm, seed, epochs)`` memoised in ``<work_dir>/<arm>_seed<s>_e<epochs>.json``."""
-
-    def wrapped(arm, seed, epochs):
-        path = osp.join(work_dir, f'{arm.name}_seed{seed}_e{epochs}.json')
-        if osp.exists(path):
-            with open(path) as f:
-                return json.load(f)
-        result = run(arm, seed, epochs)
-        result['epochs'] = epochs
-        os.makedirs(work_dir, exist_ok=True)
-        with open(path + '.tmp', 'w') as f:
-            json.dump(result, f)
-        os.replace(path + '.tmp', path)
-        return result
-
-    return wrapped
-
-
 def report(results, args, times):
     n = len(args.seeds)
     rep = hb.Report('mac_benchmark',
@@ -173,18 +156,21 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(1)
-    times = step_seconds(ARMS, args.work_dir, args.timing_steps)
+    times = step_seconds(ARMS, (args.merge or [args.work_dir])[0], args.timing_steps)
     ratios = {k: statistics.median(v) / statistics.median(times[PEER])
               for k, v in times.items()}
     epochs = {arm.name: args.epochs for arm in ARMS}
     epochs.update(wall_clock_epochs(args.epochs, ratios))
     arms = dict(all=ARMS + WALL_CLOCK_ARMS, wall_clock=WALL_CLOCK_ARMS,
                 equal_steps=ARMS)[args.arms.replace('-', '_')]
-    run = cached(args.work_dir, lambda arm, seed, e: hb.train_arm(
-        arm, args.work_dir, seed, e, extra=schedule(e)))
-    results = hb.run_grid(arms, args.seeds,
-                          lambda arm, seed: run(arm, seed, epochs[arm.name]),
-                          desc='MAC arms')
+    results = hb.run_or_merge(args, arms, lambda arm, seed: dict(hb.train_arm(
+        arm, args.work_dir, seed, epochs[arm.name], extra=schedule(epochs[arm.name])),
+        epochs=epochs[arm.name]), keys=('epochs', ), desc='MAC arms')
+    for name, runs in results.items():
+        if len({r['epochs'] for r in runs}) > 1:
+            raise SystemExit(f'mac_benchmark: the kept runs of {name} trained different '
+                             f"epochs {[r['epochs'] for r in runs]} (their step times "
+                             'differed); merge work dirs that share one step_seconds.json.')
     return report(results, args, times).publish(args.work_dir)
 
 

@@ -18,11 +18,9 @@ Examples::
 
     python tools/analysis_tools/mst_benchmark.py quality --epochs 12 --work-dir work_dirs/mst_benchmark
     python tools/analysis_tools/mst_benchmark.py quality --epochs 12 --seeds 1 --arms mst
-    python tools/analysis_tools/mst_benchmark.py quality --epochs 12 --kept-only
+    python tools/analysis_tools/mst_benchmark.py quality --merge work_dirs/mst_benchmark
     python tools/analysis_tools/mst_benchmark.py speed --work-dir work_dirs/mst_benchmark
 """
-import json
-import os
 import os.path as osp
 import sys
 import time
@@ -89,42 +87,22 @@ def probe(runner):
 
 
 def quality_run(args):
-    """Every (arm, seed) run of the grid; each run's result is kept in
-    ``<work_dir>/<arm>_seed<seed>/result.json`` and reused by a later call with the same
-    settings, so seeds can run as separate processes and an interrupted grid resumes."""
+    """Every (arm, seed) run of the grid; finished runs are kept in ``<work-dir>/runs/``
+    and reused by a later call with the same epochs and train images, so seeds can run as
+    separate processes, an interrupted grid resumes and ``--merge`` reports kept runs."""
     extra = {'train_dataloader.dataset.indices': args.train_images} \
         if args.train_images else None
-    settings = dict(epochs=args.epochs, train_images=args.train_images)
 
     def run(arm, seed):
-        path = osp.join(args.work_dir, f'{arm.name}_seed{seed}', 'result.json')
-        if osp.isfile(path):
-            with open(path) as f:
-                kept = json.load(f)
-            if kept.get('settings') == settings:
-                return kept['result']
-        if args.kept_only:
-            return None
         if arm.name == 'random':
             runner = hb.build_runner(arm, args.work_dir, seed, extra=extra)
             runner.model.init_weights()
-            result = dict(metrics=probe(runner), curve=[], train_s=0.)
-        else:
-            result = hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
-                                  extra=extra, probe=probe)
-        os.makedirs(osp.dirname(path), exist_ok=True)
-        with open(path, 'w') as f:
-            json.dump(dict(settings=settings, result=result), f)
-        return result
+            return dict(metrics=probe(runner), curve=[], train_s=0.)
+        return hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
+                            extra=extra, probe=probe)
 
-    results = hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'MST quality')
-    results = {name: [r for r in runs if r is not None] for name, runs in results.items()}
-    results = {name: runs for name, runs in results.items() if runs}
-    if not results:
-        raise SystemExit(f'mst_benchmark: no kept results in {args.work_dir} for '
-                         f'{settings}; run quality without --kept-only (same --epochs and '
-                         '--train-images) first')
-    return results
+    return hb.run_or_merge(args, [ARMS[a] for a in args.arms], run,
+                           keys=('epochs', 'train_images'), desc='MST quality')
 
 
 METRICS = (('20-NN top-1', 'knn_top1'), ('linear top-1', 'linear_top1'),
@@ -193,11 +171,13 @@ def parse_args(argv=None):
     parser.add_argument('--arms', nargs='+', choices=list(ARMS), default=list(ARMS))
     parser.add_argument('--train-images', type=int, default=0,
                         help='quality: use only this many training images (0: all)')
-    parser.add_argument('--kept-only', action='store_true',
-                        help='quality: report the kept results only, run nothing')
     parser.add_argument('--batch-size', type=int, default=16, help='speed: images per step')
     parser.add_argument('--repeats', type=int, default=5, help='speed: timed rounds')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.mode == 'speed' and args.merge:
+        parser.error('--merge reports kept quality runs; speed times the steps afresh, so '
+                     'run "quality --merge ..." or drop --merge.')
+    return args
 
 
 def main(argv=None):

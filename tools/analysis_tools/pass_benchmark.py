@@ -25,14 +25,17 @@ Baselines: the same model untrained (initialised per seed) and random features
 (chance level, mean of 50 draws). Also the training step of each arm, interleaved,
 as a ratio to DINO.
 
+Finished (arm, seed) runs, the untrained ``init`` arm included, are kept in
+``<work-dir>/runs/`` and reused; ``--merge`` reports the runs of several work dirs (one
+process per seed) without training (the step times and chance level are measured afresh).
+
 Example::
 
     python tools/analysis_tools/pass_benchmark.py --work-dir work_dirs/pass_benchmark
+    python tools/analysis_tools/pass_benchmark.py --merge work_dirs/pass_s0 work_dirs/pass_s1 \
+        --data-dir work_dirs/pass_s0/data --work-dir work_dirs/pass_benchmark
 """
-import argparse
-import fcntl
 import json
-import os
 import os.path as osp
 import sys
 
@@ -173,12 +176,10 @@ def step_timer(arm, work_dir, extra):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--work-dir', default='work_dirs/pass_benchmark')
+    parser = hb.benchmark_parser(__doc__, 'pass_benchmark')
     parser.add_argument('--data-dir', default=None,
                         help='benchmark persons (default <work-dir>/data)')
     parser.add_argument('--arms', nargs='+', default=[a.name for a in ARMS])
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--speed-repeats', type=int, default=5)
     return parser.parse_args(argv)
@@ -203,53 +204,17 @@ def main(argv=None):
             runner.model
         return retrieval(model, runner.test_dataloader, styles)
 
-    cache_path = osp.join(args.work_dir, 'runs.json')
-    cache = {}
-    if osp.exists(cache_path):
-        with open(cache_path) as f:
-            cache = json.load(f)
-
-    def cached(fn):
-        """Run ``fn(arm, seed)`` once per (arm, seed, epochs); finished runs are kept
-        in ``runs.json``, so an interrupted benchmark continues where it stopped."""
-
-        def run(arm, seed):
-            key = f'{arm.name}_seed{seed}_{args.epochs}e'
-            if key not in cache and osp.exists(cache_path):
-                with open(cache_path) as f:  # another process may have run it
-                    cache.update(json.load(f))
-            if key not in cache:
-                result = fn(arm, seed)
-                result.pop('checkpoint', None)
-                # merge under a lock: per-seed processes may share the work dir
-                with open(cache_path + '.lock', 'w') as lock:
-                    fcntl.flock(lock, fcntl.LOCK_EX)
-                    if osp.exists(cache_path):
-                        with open(cache_path) as f:
-                            cache.update(json.load(f))
-                    cache[key] = result
-                    with open(cache_path + '.tmp', 'w') as f:
-                        json.dump(cache, f)
-                    os.replace(cache_path + '.tmp', cache_path)
-            return cache[key]
-
-        return run
-
-    results = hb.run_grid(
-        arms, args.seeds,
-        cached(lambda arm, seed: hb.train_arm(
-            arm, args.work_dir, seed, args.epochs, evaluate=None, extra=extra,
-            probe=probe)),
-        desc='PASS benchmark')
-
-    def untrained(arm, seed):
+    def run(arm, seed):
+        if arm.name != 'init':
+            return hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
+                                extra=extra, probe=probe)
         runner = hb.build_runner(arm, args.work_dir, seed, extra=extra)
         runner.model.init_weights()
         return dict(metrics=probe(runner))
 
     init = hb.Arm('init', CONFIG, 'untrained')
-    results.update(hb.run_grid([init], args.seeds, cached(untrained),
-                               desc='untrained'))
+    results = hb.run_or_merge(args, arms + [init], run, keys=('epochs', ),
+                              desc='PASS benchmark')
     runner = hb.build_runner(init, args.work_dir, 0, extra=extra)
     meta = extract_meta(runner.test_dataloader)
     rand = chance(meta, styles)

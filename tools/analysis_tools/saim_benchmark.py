@@ -15,12 +15,16 @@ their ``tools/test.py`` evaluator.
 512-d decoder) and a plain bidirectional ViT-B pass over all tokens, interleaved
 repetitions, process CPU time, ratios to MAE, FLOPs (forward, fused multiply-adds) beside.
 
+Finished quality runs are kept in ``<work-dir>/runs/`` and reused; ``quality --merge``
+reports the runs of several work dirs (e.g. one process per seed) without training.
+
 Examples::
 
     python tools/analysis_tools/saim_benchmark.py quality --work-dir work_dirs/saim_benchmark
+    python tools/analysis_tools/saim_benchmark.py quality --merge work_dirs/saim_s0 \
+        work_dirs/saim_s1 --work-dir work_dirs/saim_benchmark
     python tools/analysis_tools/saim_benchmark.py speed --work-dir work_dirs/saim_benchmark
 """
-import argparse
 import os.path as osp
 import sys
 import time
@@ -76,7 +80,8 @@ def quality_run(args):
         return hb.train_arm(arm, args.work_dir, seed, args.epochs,
                             evaluate=evaluate, probe=probe)
 
-    return hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'SAIM quality')
+    return hb.run_or_merge(args, [ARMS[a] for a in args.arms], run, keys=('epochs', ),
+                           desc='SAIM quality')
 
 
 def quality_report(results, args):
@@ -188,15 +193,17 @@ def speed_report(times, flops, args):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = hb.benchmark_parser(__doc__, 'saim_benchmark')
     parser.add_argument('mode', choices=['quality', 'speed'])
-    parser.add_argument('--work-dir', default='work_dirs/saim_benchmark')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=20, help='pre-training epochs')
     parser.add_argument('--arms', nargs='+', choices=list(ARMS), default=list(ARMS))
     parser.add_argument('--batch-size', type=int, default=2, help='speed: images per step')
     parser.add_argument('--repeats', type=int, default=3, help='speed: timed rounds')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.mode == 'speed' and args.merge:
+        parser.error('--merge reports kept quality runs; speed times the steps afresh, so '
+                     'run "quality --merge ..." or drop --merge.')
+    return args
 
 
 def main(argv=None):

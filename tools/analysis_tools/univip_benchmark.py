@@ -13,9 +13,9 @@ fitted on the training scenes and scored on the val scenes:
 Arms: random initialisation (the floor), BYOL (scene-scene term only), BYOL + scene-instance,
 full UniVIP, UniVIP with uniform OT marginals (1/K instead of the scene-affinity weights).
 
-``merge``: one quality report from runs made separately (e.g. one process per seed or per
-group of arms, run side by side): ``--inputs`` names their work dirs; each arm's runs are
-concatenated in input order.
+Finished quality runs are kept in ``<work-dir>/runs/`` and reused; ``quality --merge``
+reports the runs of several work dirs (e.g. one process per seed, run side by side) as one
+grid without training.
 
 ``speed``: one optimiser step of the tiny UniVIP model vs its BYOL arm on the same batch,
 interleaved rounds, process CPU time, ratio to BYOL.
@@ -23,8 +23,10 @@ interleaved rounds, process CPU time, ratio to BYOL.
 Examples::
 
     python tools/analysis_tools/univip_benchmark.py quality --epochs 10 --work-dir work_dirs/univip_benchmark
-    python tools/analysis_tools/univip_benchmark.py merge --inputs work_dirs/ub_s0 work_dirs/ub_s1 \
-        --work-dir work_dirs/univip_benchmark
+    python tools/analysis_tools/univip_benchmark.py quality --seeds 0 --work-dir work_dirs/ub_s0
+    python tools/analysis_tools/univip_benchmark.py quality --seeds 1 --work-dir work_dirs/ub_s1
+    python tools/analysis_tools/univip_benchmark.py quality --merge work_dirs/ub_s0 \
+        work_dirs/ub_s1 --work-dir work_dirs/univip_benchmark
     python tools/analysis_tools/univip_benchmark.py speed --work-dir work_dirs/univip_benchmark
 """
 import json
@@ -147,27 +149,28 @@ def _model(runner):
 
 
 def quality_run(args):
-    data = load_probe_data(limit=args.probe_images)
+    """The quality grid: runs kept in ``<work-dir>/runs/`` are reused, ``--merge`` reports
+    kept runs only (settings: epochs, train and probe images)."""
+    data = {}
     extra = {'train_dataloader.dataset.indices': args.train_images} \
         if args.train_images else None
 
     def probe(runner):
+        if not data:  # loaded once, on the first run that is not kept yet
+            data.update(load_probe_data(limit=args.probe_images))
         return probe_scores(_model(runner), data)
 
     def run(arm, seed):
         if arm.name == 'random':
             runner = hb.build_runner(arm, args.work_dir, seed, extra=extra)
             runner.model.init_weights()
-            result = dict(metrics=probe(runner), curve=[], train_s=0.)
-        else:
-            result = hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
-                                  extra=extra, probe=probe)
-        # one line per finished arm-seed, so an interrupted grid keeps what it measured
-        with open(osp.join(args.work_dir, 'univip_quality_runs.jsonl'), 'a') as f:
-            f.write(json.dumps(dict(arm=arm.name, seed=seed, **result)) + '\n')
-        return result
+            return dict(metrics=probe(runner), curve=[], train_s=0.)
+        return hb.train_arm(arm, args.work_dir, seed, args.epochs, evaluate=None,
+                            extra=extra, probe=probe)
 
-    return hb.run_grid([ARMS[a] for a in args.arms], args.seeds, run, 'UniVIP quality')
+    return hb.run_or_merge(args, [ARMS[a] for a in args.arms], run,
+                           keys=('epochs', 'train_images', 'probe_images'),
+                           desc='UniVIP quality')
 
 
 def quality_report(results, args):
@@ -189,23 +192,6 @@ def quality_report(results, args):
             rep.add_curves(ARMS[name].label, [r['curve'] for r in runs])
     rep.data = dict(results=results, args=vars(args))
     return rep
-
-
-def merge_runs(args):
-    """Results of several ``quality`` work dirs as one grid (arms in ``ARMS`` order)."""
-    results, seeds, epochs = {}, [], set()
-    for folder in args.inputs:
-        with open(osp.join(folder, 'univip_quality.json')) as f:
-            data = json.load(f)['data']
-        seeds += [s for s in data['args']['seeds'] if s not in seeds]
-        epochs.add(data['args']['epochs'])
-        for name, runs in data['results'].items():
-            results.setdefault(name, []).extend(runs)
-    if len(epochs) != 1:
-        raise SystemExit(f'univip_benchmark merge: the inputs ran different --epochs '
-                         f'{sorted(epochs)}; merge runs of one setting only.')
-    args.seeds, args.epochs = seeds, epochs.pop()
-    return {name: results[name] for name in ARMS if name in results}
 
 
 def speed_fns(args):
@@ -246,9 +232,7 @@ def speed_report(times, args):
 
 def parse_args(argv=None):
     parser = hb.benchmark_parser(__doc__, 'univip_benchmark')
-    parser.add_argument('mode', choices=['quality', 'merge', 'speed'])
-    parser.add_argument('--inputs', nargs='+', default=[],
-                        help='merge: work dirs of earlier quality runs')
+    parser.add_argument('mode', choices=['quality', 'speed'])
     parser.add_argument('--epochs', type=int, default=10, help='pre-training epochs')
     parser.add_argument('--arms', nargs='+', choices=list(ARMS), default=list(ARMS))
     parser.add_argument('--train-images', type=int, default=0,
@@ -258,7 +242,11 @@ def parse_args(argv=None):
                         help='quality: probe on only this many scenes per split (0: all)')
     parser.add_argument('--batch-size', type=int, default=32, help='speed: images per step')
     parser.add_argument('--repeats', type=int, default=5, help='speed: timed rounds')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.mode == 'speed' and args.merge:
+        parser.error('--merge reports kept quality runs; speed times the steps afresh, so '
+                     'run "quality --merge ..." or drop --merge.')
+    return args
 
 
 def main(argv=None):
@@ -266,8 +254,6 @@ def main(argv=None):
     torch.set_num_threads(1)
     if args.mode == 'quality':
         rep = quality_report(quality_run(args), args)
-    elif args.mode == 'merge':
-        rep = quality_report(merge_runs(args), args)
     else:
         times = hb.interleaved_timing(speed_fns(args), args.repeats,
                                       clock=time.process_time)
