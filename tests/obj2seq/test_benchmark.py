@@ -36,7 +36,7 @@ def test_block_means_are_per_epoch_losses():
 
 def _keep(work_dir, seeds, epochs=30, arms=('mlc', 'det-sequence')):
     from projects.common.benchmark import RunStore
-    store = RunStore(str(work_dir), dict(epochs=epochs))
+    store = RunStore(str(work_dir), dict(epochs=epochs, train_images=512, val_images=128))
     for arm in arms:
         for s in seeds:
             store.put(arm, s, dict(metrics={'coco/bbox_mAP': 0.1 * s,
@@ -55,9 +55,31 @@ def test_merge_reports_split_runs_with_their_epochs(tmp_path):
     tool.main(['--merge', b, pose, a, '--work-dir', str(out), '--epochs', '5'])
     text = (out / 'obj2seq_benchmark.md').read_text()
     # the epochs come from the kept runs, not from the command line
-    assert '30 epochs, mean ± sample std over n=3 seeds [0, 1, 2]' in text
+    assert ('30 epochs on 512 training images, 128 val images; mean ± sample std over n=3 '
+            'seeds [0, 1, 2]') in text
     assert '| (a) indicator multi-label mAP | 51.0 ± 1.0 | 50.0 / 51.0 / 52.0 |' in text
     assert '9 arm-seed runs, 9.0 min wall and 4.5 CPU-min' in text
     with pytest.raises(SystemExit, match='one setting only'):
         tool.main(['--merge', a, _keep(tmp_path / 'c', [3], epochs=10),
                    '--work-dir', str(out)])
+
+
+def test_benchmark_set_is_the_tiny_generator_at_another_size(tmp_path):
+    import json
+    tool = load_tool('analysis_tools/obj2seq_benchmark')
+    root = tmp_path / 'coco'
+    tool.make_data(str(root), dict(train=6, val=3))
+    ann = json.loads((root / 'annotations' / 'instances_val2017.json').read_text())
+    assert len(ann['images']) == 3 and len(list((root / 'train2017').iterdir())) == 6
+    assert (root / 'annotations' / 'person_keypoints_train2017.json').is_file()
+    stamp = (root / 'train2017').stat().st_mtime_ns
+    tool.make_data(str(root), dict(train=6, val=3))  # same sizes: drawn once
+    assert (root / 'train2017').stat().st_mtime_ns == stamp
+    from mmengine.config import Config
+    cfg = Config.fromfile(tool.POSE)
+    tool.use_data(str(root))(cfg, 0)
+    assert cfg.train_dataloader.dataset.data_root == f'{root}/'
+    assert cfg.val_evaluator.ann_file == f'{root}/annotations/person_keypoints_val2017.json'
+    cfg.val_evaluator.ann_file = 'elsewhere/x.json'
+    with pytest.raises(ValueError, match='is not under data/tiny/coco/'):
+        tool.use_data(str(root))(cfg, 0)

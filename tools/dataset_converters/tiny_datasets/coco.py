@@ -235,10 +235,14 @@ def _image_ids(total):
     return [int(i) for i in ids]
 
 
-def generate(root, progress=None):
-    ids = _image_ids(sum(NUM_IMAGES.values()))
+def generate(root, progress=None, num_images=None):
+    """Write the set under ``root``; ``num_images`` (``{'train': n, 'val': m}``, default
+    :data:`NUM_IMAGES`) makes a larger one whose first images are the tiny set's (each
+    image is drawn from its own split and index)."""
+    num_images = dict(num_images or NUM_IMAGES)
+    ids = _image_ids(sum(num_images.values()))
     offset, ann_id = 0, 1
-    for split, n in NUM_IMAGES.items():
+    for split, n in num_images.items():
         images, inst_anns, kp_anns = [], [], []
         for i, img_id in enumerate(sorted(ids[offset:offset + n])):
             rng = make_rng('coco', split, i)
