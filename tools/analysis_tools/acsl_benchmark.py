@@ -224,8 +224,8 @@ def merged(args):
 
 def parse_args(argv=None):
     parser = hb.benchmark_parser(__doc__, 'acsl_benchmark')
-    parser.add_argument('--stage1-epochs', type=int, default=12)
-    parser.add_argument('--stage2-epochs', type=int, default=3)
+    parser.add_argument('--stage1-epochs', type=int, default=24)
+    parser.add_argument('--stage2-epochs', type=int, default=12)
     parser.add_argument('--losses', nargs='+', choices=list(LOSSES),
                         default=['softmax', 'acsl', 'seesaw', 'acsl-adaptive'])
     parser.add_argument('--stage1-from', metavar='WORK_DIR',
