@@ -41,17 +41,18 @@ def test_report_has_mean_and_spread(tmp_path):
     tool = _tool()
     run = dict(metrics={f'lvis/bbox_{m}': v for m, v in
                         dict(AP=0.1, APr=0.05, APc=0.1, APf=0.2).items()},
-               curve=[(1, 2.0), (2, 1.0)])
+               curve=[(1, 2.0), (2, 1.0)], wall_s=60.0, cpu_s=30.0)
     other = dict(run, metrics=dict(run['metrics'], **{'lvis/bbox_AP': 0.3}))
     results = {'stage1': [run, other], 'acsl': [run, run]}
     args = argparse.Namespace(seeds=[0, 1], stage1_epochs=1, stage2_epochs=1,
                               speed_repeats=3)
-    rep = tool.report(results, dict(softmax=[1.0, 1.0, 1.0], acsl=[1.05] * 3), args, 60.0)
+    rep = tool.report(results, dict(softmax=[1.0, 1.0, 1.0], acsl=[1.05] * 3), args)
     paths = rep.write(str(tmp_path))
     text = open(paths['md']).read()
     assert '| softmax baseline (stage 1 only) | 20.0 ± 14.1 |' in text  # sample std
     assert 'n=2 seeds' in text
     assert '| ACSL | 1050.0 | 1.050 |' in text
+    assert '4 arm-seed runs, 4.0 min wall and 2.0 CPU-min in all' in text
     assert all(osp.isfile(p) for p in paths.values())
 
 

@@ -20,12 +20,13 @@ def test_report_scales_ap_and_skips_missing_rows(tmp_path):
     pose = [dict(metrics={'coco/bbox_mAP': 0.1, 'coco/keypoints_mAP': 0.05}, curve=[])] * 3
     mlc = [dict(metrics={'multi-label/mAP': v, 'multi-label/mAP_chance': 30.0},
                 curve=[(1, 2.0)]) for v in (60.0, 70.0, 80.0)]
-    args = argparse.Namespace(seeds=[0, 1, 2], epochs=1)
+    args = argparse.Namespace(seeds=[0, 1, 2], epochs=1, train_images=512, val_images=128)
     text = tool.report({'det-sequence': det, 'pose-parallel': pose, 'mlc': mlc},
-                       args, 60.0).markdown()
+                       args).markdown()
     assert '| (b) box AP, sequence head | 20.0 ± 10.0 | 10.0 / 20.0 / 30.0 |' in text
     assert '| (d) keypoint AP (OKS), parallel MLP head | 5.0 ± 0.0 |' in text
     assert '| (a) indicator multi-label mAP | 70.0 ± 10.0 | 60.0 / 70.0 / 80.0 |' in text
     assert '| (a) chance (random scores, same val labels) | 30.0 ± 0.0 |' in text
     assert '(c) % detections inside' in text and 'K = 1' not in text  # no k1 metric given
     assert '(b) box AP, parallel' not in text  # arm absent
+    assert '1 epochs on 512 training images, 128 val images' in text

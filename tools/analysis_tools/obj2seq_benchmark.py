@@ -11,7 +11,10 @@ same seeds:
       ``test_cfg.class_subset`` only those classes are predicted; box AP with the
       indicator keeping K = 1 class per image instead of the twin's K;
   (d) keypoint AP of the sequence vs the parallel head (tiny keypoint twin).
-Every trained number comes from the twin's own val evaluator.
+Every trained number comes from the twin's own val evaluator. The arms train and evaluate on
+a benchmark set drawn by the tiny COCO generator at a larger size (``--train-images`` /
+``--val-images``, default 512 / 128; same on-disk format, detection and keypoint
+annotations), because the twins' 64 training images do not generalise to val.
 
 Example::
 
