@@ -183,8 +183,9 @@ def accuracy_report(rep, results, args):
                        "stage's patch stride wide and high.")
     rep.add_bars('top-1', {a.label: [r['metrics']['accuracy/top1'] for r in results[a.name]]
                            for a in ARMS})
-    for a in ARMS:
-        rep.add_curves(a.label, [r['curve'] for r in results[a.name]])
+    for a in ARMS:  # per-epoch mean loss (the per-batch loss is Mixup / CutMix noise)
+        rep.add_curves(a.label, [hb.block_means(r['curve'], max(1, len(r['curve']) // args.epochs))
+                                 for r in results[a.name]])
 
 
 def parse_args(argv=None):
