@@ -19,6 +19,7 @@ Public API: :class:`Arm`, :func:`load_config`, :func:`build_runner`, :func:`trai
 :func:`grid_cost`, :func:`cost_text`, :func:`block_means`,
 :func:`summarize`, :func:`mean_std`, :func:`curve_tail`, :func:`interleaved_timing`,
 :func:`speed_rows`, :func:`markdown_table`, :func:`exact_command`, :func:`benchmark_parser`,
+:func:`refuse_merge_outside`,
 :class:`Report`, :class:`LossCurveHook`.
 """
 import argparse
@@ -427,6 +428,16 @@ def benchmark_parser(doc: str, name: str) -> 'argparse.ArgumentParser':
                         help='train nothing: report the union of the runs kept under '
                         'these work dirs (e.g. one process per seed) into --work-dir')
     return parser
+
+
+def refuse_merge_outside(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                         mode: str = 'quality') -> argparse.Namespace:
+    """Exit through ``parser`` when ``--merge`` comes with another ``args.mode`` than
+    ``mode``: only that mode's runs are kept, the others measure afresh."""
+    if getattr(args, 'merge', None) and args.mode != mode:
+        parser.error(f'--merge reports kept {mode} runs; {args.mode} measures afresh, so '
+                     f'run "{mode} --merge ..." or drop --merge.')
+    return args
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:

@@ -225,3 +225,13 @@ def test_grid_cost_sums_the_runs():
     assert hb.grid_cost(results) == dict(wall_s=180.0, cpu_s=60.0, runs=3)
     assert hb.cost_text(results) == ('3 arm-seed runs, 3.0 min wall and 1.0 CPU-min in all '
                                      '(summed over the runs).')
+
+
+def test_merge_is_refused_outside_the_kept_mode():
+    parser = hb.benchmark_parser('doc', 'x')
+    parser.add_argument('mode', choices=['quality', 'speed'])
+    args = parser.parse_args(['quality', '--merge', 'a'])
+    assert hb.refuse_merge_outside(parser, args) is args
+    assert hb.refuse_merge_outside(parser, parser.parse_args(['speed'])).mode == 'speed'
+    with pytest.raises(SystemExit):
+        hb.refuse_merge_outside(parser, parser.parse_args(['speed', '--merge', 'a']))

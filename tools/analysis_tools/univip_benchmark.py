@@ -242,11 +242,7 @@ def parse_args(argv=None):
                         help='quality: probe on only this many scenes per split (0: all)')
     parser.add_argument('--batch-size', type=int, default=32, help='speed: images per step')
     parser.add_argument('--repeats', type=int, default=5, help='speed: timed rounds')
-    args = parser.parse_args(argv)
-    if args.mode == 'speed' and args.merge:
-        parser.error('--merge reports kept quality runs; speed times the steps afresh, so '
-                     'run "quality --merge ..." or drop --merge.')
-    return args
+    return hb.refuse_merge_outside(parser, parser.parse_args(argv))
 
 
 def main(argv=None):
